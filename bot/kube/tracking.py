@@ -1,0 +1,181 @@
+"""Following one Deployment's rollout on the shared namespace watch until it ends.
+
+Turns raw Deployment, ReplicaSet and Pod changes into the events a release thread shows:
+kubectl's status line with replica counts, ReplicaSets scaling, pods failing to pull or
+crash-looping, then exactly one terminal event. The timeout is measured on the injected
+clock so tests move time by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from bot.clock import Clock
+from bot.kube.errors import DeploymentDeleted, ObjectNotFound, Where
+from bot.kube.fetching import Obj, is_controlled_by
+from bot.kube.models import (
+    PodChanged,
+    ReplicaSetChanged,
+    RolloutEvent,
+    RolloutFailed,
+    RolloutProgress,
+    RolloutSucceeded,
+    RolloutTimedOut,
+    Verdict,
+)
+from bot.kube.status import container_image, replica_counts, revision_of, rollout_status, strategy
+from bot.kube.watching import Change, NamespaceWatch, WatchFailed
+
+POLL_SECONDS = 0.05
+"""How often (real time) the timeout is checked while no event arrives."""
+
+
+def follow_rollout(
+    watch: NamespaceWatch,
+    where: Where,
+    *,
+    deployment: str,
+    container: str,
+    clock: Clock,
+    timeout: float,
+) -> Iterator[RolloutEvent]:
+    """Yield progress until success, failure (progress deadline) or ``timeout`` seconds."""
+    subscription = watch.subscribe()
+    try:
+        tracker = _Tracker(deployment, container)
+        current = subscription.snapshot["deployments"].get(deployment)
+        if current is None:
+            raise ObjectNotFound(
+                f'deployment "{deployment}" not found in {where.describe()}. Check the '
+                "service's deployment name and namespace in the configuration."
+            )
+        tracker.deployment_uid = current.get("metadata", {}).get("uid")
+        for rs in subscription.snapshot["replicasets"].values():
+            yield from tracker.on_change(Change("replicasets", "ADDED", rs))
+        for pod in subscription.snapshot["pods"].values():
+            yield from tracker.on_change(Change("pods", "ADDED", pod))
+        yield from tracker.on_change(Change("deployments", "ADDED", current))
+        deadline = clock.now() + timedelta(seconds=timeout)
+        while tracker.finished is None:
+            item = subscription.get(POLL_SECONDS)
+            if isinstance(item, WatchFailed):
+                raise item.error
+            if item is not None:
+                yield from tracker.on_change(item)
+            elif clock.now() >= deadline:
+                yield RolloutTimedOut(
+                    deployment,
+                    f'timed out after {timeout:g} s waiting for deployment "{deployment}" '
+                    "to roll out",
+                    tracker.last_message,
+                )
+                return
+    finally:
+        watch.unsubscribe(subscription)
+
+
+class _Tracker:
+    def __init__(self, deployment: str, container: str) -> None:
+        self.name = deployment
+        self.container = container
+        self.deployment_uid: str | None = None
+        self.replica_sets: dict[str, Obj] = {}
+        self.pod_views: dict[str, tuple[str, bool, str | None, int]] = {}
+        self.last_progress: RolloutProgress | None = None
+        self.last_message = ""
+        self.finished: Verdict | None = None
+
+    def on_change(self, change: Change) -> Iterator[RolloutEvent]:
+        if change.kind == "deployments":
+            yield from self._deployment(change)
+        elif change.kind == "replicasets":
+            yield from self._replica_set(change)
+        else:
+            yield from self._pod(change)
+
+    def _deployment(self, change: Change) -> Iterator[RolloutEvent]:
+        obj = change.object
+        if obj.get("metadata", {}).get("name") != self.name:
+            return
+        if change.type == "DELETED":
+            raise DeploymentDeleted(
+                f'deployment "{self.name}" was deleted while its rollout was being watched'
+            )
+        status = rollout_status(obj)
+        revision = revision_of(obj)
+        progress = RolloutProgress(
+            self.name, status.message, status.verdict, revision, replica_counts(obj), strategy(obj)
+        )
+        self.last_message = status.message
+        if progress != self.last_progress:
+            self.last_progress = progress
+            yield progress
+        if status.verdict is Verdict.SUCCEEDED:
+            self.finished = status.verdict
+            yield RolloutSucceeded(self.name, status.message, revision)
+        elif status.verdict is Verdict.FAILED:
+            self.finished = status.verdict
+            yield RolloutFailed(self.name, status.message, revision)
+
+    def _replica_set(self, change: Change) -> Iterator[RolloutEvent]:
+        obj = change.object
+        name = str(obj.get("metadata", {}).get("name"))
+        if not is_controlled_by(obj, self.deployment_uid):
+            return
+        if change.type == "DELETED":
+            self.replica_sets.pop(name, None)
+        else:
+            self.replica_sets[name] = obj
+        status = obj.get("status") or {}
+        yield ReplicaSetChanged(
+            deployment=self.name,
+            name=name,
+            change=change.type,
+            revision=revision_of(obj),
+            image=container_image(obj, self.container) or "",
+            replicas=int(status.get("replicas") or 0),
+            ready=int(status.get("readyReplicas") or 0),
+            available=int(status.get("availableReplicas") or 0),
+        )
+
+    def _pod(self, change: Change) -> Iterator[RolloutEvent]:
+        obj = change.object
+        owner = _controller_name(obj)
+        if owner is None or owner not in self.replica_sets:
+            return
+        name = str(obj.get("metadata", {}).get("name"))
+        view = _pod_view(obj, self.container)
+        if change.type != "DELETED" and self.pod_views.get(name) == view:
+            return
+        if change.type == "DELETED":
+            self.pod_views.pop(name, None)
+        else:
+            self.pod_views[name] = view
+        phase, ready, reason, restarts = view
+        yield PodChanged(self.name, name, owner, change.type, phase, ready, reason, restarts)
+
+
+def _controller_name(obj: Obj) -> str | None:
+    for ref in obj.get("metadata", {}).get("ownerReferences") or []:
+        if ref.get("controller"):
+            return str(ref.get("name"))
+    return None
+
+
+def _pod_view(pod: Obj, container: str) -> tuple[str, bool, str | None, int]:
+    status = pod.get("status") or {}
+    ready = any(
+        c.get("type") == "Ready" and c.get("status") == "True"
+        for c in status.get("conditions") or []
+    )
+    reason: str | None = None
+    restarts = 0
+    for item in status.get("containerStatuses") or []:
+        if item.get("name") != container and len(status.get("containerStatuses") or []) > 1:
+            continue
+        restarts = int(item.get("restartCount") or 0)
+        waiting = (item.get("state") or {}).get("waiting")
+        if waiting:
+            reason = waiting.get("reason")
+    return str(status.get("phase") or "Pending"), ready, reason, restarts

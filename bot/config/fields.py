@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BeforeValidator, PlainSerializer, PlainValidator
 
 from bot.config import messages
+from bot.images import InvalidImageReference, parse_image
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{6,20}$")
@@ -20,11 +21,6 @@ _USER = re.compile(r"^[UW][A-Z0-9]{6,20}$")
 _SUBTEAM = re.compile(r"^S[A-Z0-9]{6,20}$")
 _GROUP_HANDLE = re.compile(r"^@[a-z0-9][a-z0-9._-]{0,79}$")
 _PERCENT = re.compile(r"^(\d{1,3})%$")
-# distribution/reference: [domain[:port]/]path-component(/path-component)*, lower-case path.
-_DOMAIN_LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
-_DOMAIN = rf"(?:{_DOMAIN_LABEL}(?:\.{_DOMAIN_LABEL})*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?"
-_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_REPOSITORY = re.compile(rf"^(?:{_DOMAIN}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*$")
 
 
 def _text(value: object, allowed: str) -> str:
@@ -86,12 +82,23 @@ def check_timezone(value: object) -> str:
 
 
 def check_image_repository(value: object) -> str:
+    """Parsed with the same grammar as the images that arrive from Slack and CI (bot.images)."""
     text = _text(value, messages.IMAGE_REPOSITORY)
-    if len(text) > 255 or not _REPOSITORY.fullmatch(text):
+    try:
+        ref = parse_image(text)
+    except InvalidImageReference as err:
         raise ValueError(
-            messages.FOUND_ALLOWED.format(found=repr(text), allowed=messages.IMAGE_REPOSITORY)
+            f"found {show_text(text)} ({err.problem}), allowed: {messages.IMAGE_REPOSITORY}"
+        ) from err
+    if ref.tag is not None or ref.digest is not None:
+        raise ValueError(
+            f"found {show_text(text)} with a tag or digest, allowed: {messages.IMAGE_REPOSITORY}"
         )
     return text
+
+
+def show_text(text: str) -> str:
+    return repr(text) if len(text) <= 60 else repr(text[:57] + "...")
 
 
 @dataclass(frozen=True)

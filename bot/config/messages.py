@@ -48,8 +48,8 @@ PROMOTE_CYCLE = (
     "promote_from"
 )
 APPROVALS_REQUIRED = (
-    "policy is 'approval' but no 'approvals' are given: add approvals: {{required: N, "
-    "approvers: [...]}}"
+    "policy is 'approval' but no 'approvals' are given: add approvals: {required: N, "
+    "approvers: [...]}"
 )
 APPROVALS_UNUSED = (
     "approvals are only used when policy is 'approval' (policy is {policy!r}); remove them "

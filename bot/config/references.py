@@ -1,4 +1,4 @@
-"""Checks that span sections: names that must exist elsewhere, and promotion chains.
+"""Checks that span keys: names that must exist elsewhere, promotion chains, policy needs.
 
 They read the plain mapping rather than the models so that they also run when some other
 part of the file is invalid; a person then sees every problem in one pass.
@@ -44,6 +44,7 @@ def reference_problems(data: Mapping[str, object]) -> list[Reference]:
                     messages.UNKNOWN_CLUSTER.format(found=cluster, allowed=allowed),
                 )
             )
+        problems.extend(_policy_problems(str(env), body))
         source = body.get("promote_from")
         if not isinstance(source, str):
             continue
@@ -69,6 +70,17 @@ def reference_problems(data: Mapping[str, object]) -> list[Reference]:
                     )
                 )
     return problems
+
+
+def _policy_problems(env: str, body: Mapping[str, object]) -> list[Reference]:
+    """Checked here rather than in the model so it is reported even when a freeze is invalid."""
+    policy, approvals = body.get("policy"), body.get("approvals")
+    loc: Loc = ("environments", env, "approvals")
+    if policy == "approval" and approvals is None:
+        return [Reference(loc, messages.APPROVALS_REQUIRED)]
+    if policy in ("auto", "manual") and approvals is not None:
+        return [Reference(loc, messages.APPROVALS_UNUSED.format(policy=policy))]
+    return []
 
 
 def _cycles(promote: Mapping[str, str]) -> list[Reference]:

@@ -75,11 +75,7 @@ class Environment(ConfigModel):
     _name: str = PrivateAttr(default="")
 
     @model_validator(mode="after")
-    def _approvals_match_policy(self) -> Environment:
-        if self.policy == "approval" and self.approvals is None:
-            raise problem_at("approvals", messages.APPROVALS_REQUIRED)
-        if self.policy != "approval" and self.approvals is not None:
-            raise problem_at("approvals", messages.APPROVALS_UNUSED.format(policy=self.policy))
+    def _unique_freezes(self) -> Environment:
         names = [f.name for f in self.freezes]
         for name in names:
             if names.count(name) > 1:

@@ -201,6 +201,10 @@ class NamespaceWatch:
             raise translate(err, self.where, f"watch {kind}") from err
         with self._lock:
             self._responses[kind] = response
+            stopping = self._stop.is_set()
+        if stopping:
+            _shutdown(response)
+            return rv
         try:
             for line in _lines(response):
                 event = json.loads(line)

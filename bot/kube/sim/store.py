@@ -243,6 +243,11 @@ class Store:
             if subresource == "status":
                 merged = copy.deepcopy(old)
                 merged["status"] = new.get("status", {})
+                # Status strategies reset only spec (and labels); the deployment controller
+                # records the Deployment's revision annotation through this path.
+                annotations = new.get("metadata", {}).get("annotations")
+                if annotations is not None:
+                    merged["metadata"]["annotations"] = annotations
                 new = merged
             else:
                 if "status" in old or "status" in new:

@@ -72,7 +72,7 @@ def translate(errors: Iterable[ErrorDetails], root: type[BaseModel]) -> list[Pro
         elif kind == REFERENCES_TYPE:
             problems.extend(from_references(ctx["problems"]))
         elif loc and loc[-1] == "[key]":
-            problems.append(Problem(loc[:-1], "name " + _message(kind, error, ctx)))
+            problems.append(Problem(loc[:-1], "invalid name: " + _message(kind, error, ctx)))
         elif kind == "extra_forbidden":
             allowed = ", ".join(allowed_keys(root, loc[:-1])) or "none"
             problems.append(

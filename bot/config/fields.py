@@ -25,7 +25,7 @@ _PERCENT = re.compile(r"^(\d{1,3})%$")
 
 def _text(value: object, allowed: str) -> str:
     if not isinstance(value, str):
-        raise ValueError(messages.FOUND_ALLOWED.format(found=repr(value), allowed=allowed))
+        raise ValueError(messages.FOUND_ALLOWED.format(found=show_text(value), allowed=allowed))
     return value
 
 
@@ -33,7 +33,7 @@ def check_dns_label(value: object) -> str:
     text = _text(value, messages.DNS_LABEL)
     if len(text) > 63 or not _DNS_LABEL.fullmatch(text):
         raise ValueError(
-            messages.FOUND_ALLOWED.format(found=repr(text), allowed=messages.DNS_LABEL)
+            messages.FOUND_ALLOWED.format(found=show_text(text), allowed=messages.DNS_LABEL)
         )
     return text
 
@@ -42,7 +42,7 @@ def check_dns_subdomain(value: object) -> str:
     text = _text(value, messages.DNS_SUBDOMAIN)
     if len(text) > 253 or not all(_DNS_LABEL.fullmatch(part) for part in text.split(".")):
         raise ValueError(
-            messages.FOUND_ALLOWED.format(found=repr(text), allowed=messages.DNS_SUBDOMAIN)
+            messages.FOUND_ALLOWED.format(found=show_text(text), allowed=messages.DNS_SUBDOMAIN)
         )
     return text
 
@@ -51,7 +51,7 @@ def check_channel(value: object) -> str:
     text = _text(value, messages.SLACK_CHANNEL)
     if not _CHANNEL.fullmatch(text):
         raise ValueError(
-            messages.FOUND_ALLOWED.format(found=repr(text), allowed=messages.SLACK_CHANNEL)
+            messages.FOUND_ALLOWED.format(found=show_text(text), allowed=messages.SLACK_CHANNEL)
         )
     return text
 
@@ -60,7 +60,7 @@ def check_approver(value: object) -> str:
     text = _text(value, messages.SLACK_USER)
     if not any(p.fullmatch(text) for p in (_USER, _SUBTEAM, _GROUP_HANDLE)):
         raise ValueError(
-            messages.FOUND_ALLOWED.format(found=repr(text), allowed=messages.SLACK_USER)
+            messages.FOUND_ALLOWED.format(found=show_text(text), allowed=messages.SLACK_USER)
         )
     return text
 
@@ -76,7 +76,7 @@ def check_timezone(value: object) -> str:
         ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError) as err:
         raise ValueError(
-            messages.FOUND_ALLOWED.format(found=repr(text), allowed=messages.TIMEZONE)
+            messages.FOUND_ALLOWED.format(found=show_text(text), allowed=messages.TIMEZONE)
         ) from err
     return text
 
@@ -97,8 +97,10 @@ def check_image_repository(value: object) -> str:
     return text
 
 
-def show_text(text: str) -> str:
-    return repr(text) if len(text) <= 60 else repr(text[:57] + "...")
+def show_text(value: object) -> str:
+    """What was found, cut so that a message stays on one line."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ def parse_int_or_percent(value: object) -> IntOrPercent:
         if match:
             return IntOrPercent(int(match.group(1)), percent=True)
     raise ValueError(
-        messages.FOUND_ALLOWED.format(found=repr(value), allowed=messages.INT_OR_PERCENT)
+        messages.FOUND_ALLOWED.format(found=show_text(value), allowed=messages.INT_OR_PERCENT)
     )
 
 

@@ -47,6 +47,24 @@ def freeze(window: dict[str, Any]) -> Mutate:
 P = "environments.production"
 CASES: list[tuple[str, Mutate, str, str]] = [
     (
+        "unknown key in a list item",
+        freeze({"name": "w", "cron": "0 16 * * fri", "duration": "1h", "reason": "x"}),
+        f"{P}.freezes[0]",
+        "unknown key 'reason' (allowed: name, cron, duration, start, end, timezone)",
+    ),
+    (
+        "unknown key in approvals",
+        approvals(expires="1h"),
+        f"{P}.approvals",
+        "unknown key 'expires' (allowed: required, approvers, expire_after)",
+    ),
+    (
+        "over-long channel",
+        service(channel="C" + "A" * 300),
+        "services.api.channel",
+        "found 'C" + "A" * 55 + "..., allowed: a Slack channel ID",
+    ),
+    (
         "unknown key",
         env("staging", polcy="auto"),
         "environments.staging",
@@ -227,7 +245,7 @@ CASES: list[tuple[str, Mutate, str, str]] = [
         "cluster name",
         top(clusters={"Prod": {"in_cluster": True}}),
         "clusters.Prod",
-        "name found 'Prod', allowed: lower-case letters",
+        "invalid name: found 'Prod', allowed: lower-case letters",
     ),
     (
         "channel name instead of ID",

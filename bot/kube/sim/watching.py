@@ -79,6 +79,12 @@ class WatchStreamer:
         self._open: dict[int, Watcher] = {}
         self._lock = threading.Lock()
 
+    @property
+    def open_count(self) -> int:
+        """How many watches are streaming now; lets a test wait until its watch is in place."""
+        with self._lock:
+            return len(self._open)
+
     def stop(self) -> None:
         self._stopping.set()
         with self._lock:

@@ -1,0 +1,66 @@
+"""Fixtures shared by every test that needs a Kubernetes cluster: the simulated one, over HTTP.
+
+- ``sim``: a :class:`~bot.kube.sim.serve.SimHandle` for a fresh cluster on a free 127.0.0.1
+  port, driven by a ManualClock (move time with ``sim.cluster.advance(seconds)``), with the
+  namespaces ``default`` and ``apps``; its kubeconfig (context ``sim``, namespace ``apps``) is
+  under ``tmp_path``.
+- ``kube_client``: an official-client ``ApiClient`` configured from that kubeconfig.
+- ``kubectl``: runs the real kubectl against it: ``kubectl("get", "deploy", "-o", "json")``
+  returns the CompletedProcess (text, not checked; pass ``check=True`` to raise).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from kubernetes import client, config
+
+from bot.clock import ManualClock
+from bot.kube.sim.serve import SimHandle, run_simulated_cluster
+
+SIM_NAMESPACE = "apps"
+KUBECTL = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "kubectl"
+
+Kubectl = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+@pytest.fixture
+def sim(tmp_path: Path) -> Iterator[SimHandle]:
+    with run_simulated_cluster(
+        clock=ManualClock(),
+        kubeconfig_path=tmp_path / "kubeconfig",
+        namespace=SIM_NAMESPACE,
+    ) as handle:
+        yield handle
+
+
+@pytest.fixture
+def kube_client(sim: SimHandle) -> Iterator[client.ApiClient]:
+    api_client = config.new_client_from_config(config_file=str(sim.kubeconfig), context=sim.context)
+    try:
+        yield api_client
+    finally:
+        api_client.close()
+
+
+@pytest.fixture
+def kubectl(sim: SimHandle) -> Kubectl:
+    if not KUBECTL.exists():
+        pytest.skip(f"kubectl is not installed at {KUBECTL}; run `uv sync` to get it")
+
+    def run(
+        *args: str, check: bool = False, input: str | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(KUBECTL), "--kubeconfig", str(sim.kubeconfig), *args],
+            capture_output=True,
+            text=True,
+            check=check,
+            input=input,
+            timeout=timeout,
+        )
+
+    return run

@@ -5,6 +5,8 @@ SQLite gets WAL (readers do not block the writer), foreign keys, a busy timeout,
 can fail with "database is locked" without waiting, while an immediate one queues for the write
 lock, so two threads racing for the same release both get a clean answer. It also makes
 SAVEPOINT work, which the repository functions use to turn constraint violations into errors.
+The price: on SQLite any open transaction, even one that only read, holds the write lock until
+commit or rollback, so keep sessions short and never hold one across a slow side effect.
 """
 
 from __future__ import annotations
@@ -40,10 +42,8 @@ def normalize_url(url: str | URL) -> URL:
 
 def redact(url: str | URL) -> str:
     """The URL as it may appear in messages and logs: without the password."""
-    parsed = make_url(url)
-    if parsed.password is not None:
-        parsed = parsed.set(password=None)
-    return parsed.render_as_string(hide_password=False)
+    # URL.set() ignores None, so the password is removed with the NamedTuple's _replace.
+    return make_url(url)._replace(password=None).render_as_string(hide_password=False)
 
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:

@@ -86,7 +86,10 @@ def _enum(enum: type[StrEnum], name: str) -> sa.Enum:
 
 
 def _utc(*, nullable: bool = False, index: bool = False) -> Any:
-    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+    column: Column[datetime] = Column(UTCDateTime(), nullable=nullable, index=index)
+    if nullable:
+        return Field(default=None, sa_column=column)
+    return Field(sa_column=column)
 
 
 # builds

@@ -17,10 +17,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
+    from bot.config import ConfigError
+    from storage.errors import StorageError
+
     try:
         code: int = args.run(args)
     except KeyboardInterrupt:
         return 130
+    except (ConfigError, StorageError) as err:
+        print(f"releasebot: {err}", file=sys.stderr)
+        return 1
     return code
 
 
@@ -48,6 +54,16 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate the configuration file and exit")
     check.add_argument("path", nargs="?", type=Path, help="default: $RELEASEBOT_CONFIG")
     check.set_defaults(run=_check_config)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(metavar="ACTION", required=True)
+    upgrade = db_sub.add_parser("upgrade", help="apply the schema migrations (safe to repeat)")
+    upgrade.set_defaults(run=_db_upgrade)
+
+    audit = sub.add_parser("audit", help="the tamper-evident audit log")
+    audit_sub = audit.add_subparsers(metavar="ACTION", required=True)
+    verify = audit_sub.add_parser("verify", help="recompute the hash chain; report the first break")
+    verify.set_defaults(run=_audit_verify)
     return parser
 
 
@@ -89,6 +105,47 @@ def _check_config(args: argparse.Namespace) -> int:
         return 1
     print(f"{path}: configuration is valid.")
     return 0
+
+
+def _database_url() -> str:
+    from bot.config import load_settings
+
+    return load_settings().database_url.get_secret_value()
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from storage.engine import redact
+    from storage.migrate import upgrade
+
+    url = _database_url()
+    upgrade(url)
+    print(f"{redact(url)}: schema is up to date.")
+    return 0
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from storage.audit import verify_chain
+    from storage.engine import make_engine, redact
+
+    url = _database_url()
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            result = verify_chain(session=session)
+    finally:
+        engine.dispose()
+    if result.ok:
+        print(f"{redact(url)}: audit log intact, {result.checked} event(s) checked.")
+        return 0
+    print(
+        f"{redact(url)}: audit log BROKEN at event #{result.broken_at}: {result.reason}. "
+        "Everything from that event on is untrustworthy; restore it from a backup and "
+        "find out who had write access to the database.",
+        file=sys.stderr,
+    )
+    return 1
 
 
 if __name__ == "__main__":

@@ -16,25 +16,37 @@ from typing import Any
 from bot.kube.fetching import Obj
 from bot.kube.models import RELEASE_ID, ExternalChange
 from bot.kube.status import container_image, revision_of
-from bot.kube.watching import Change, NamespaceWatch, WatchFailed
+from bot.kube.watching import Change, NamespaceWatch, Subscription, WatchFailed
 
 
 class OwnWrites:
-    """The pod template the bot last wrote (or is writing) per Deployment."""
+    """Pod templates the bot is writing, per Deployment, until the new revision shows up.
+
+    Each expectation is claimed once: a person who later rolls back by hand to a template
+    the bot once wrote is still noticed.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._templates: dict[str, list[dict[str, Any]]] = {}
+        self._pending: dict[str, list[dict[str, Any]]] = {}
 
     def expect(self, deployment: str, template: dict[str, Any]) -> None:
         with self._lock:
-            known = self._templates.setdefault(deployment, [])
-            known.append(copy.deepcopy(template))
-            del known[:-5]
+            pending = self._pending.setdefault(deployment, [])
+            pending.append(copy.deepcopy(template))
+            del pending[:-5]
 
-    def is_ours(self, deployment: str, template: dict[str, Any] | None) -> bool:
+    def forget(self, deployment: str, template: dict[str, Any]) -> None:
+        """The write failed; it will not produce a revision."""
+        self.claim(deployment, template)
+
+    def claim(self, deployment: str, template: dict[str, Any] | None) -> bool:
         with self._lock:
-            return template is not None and template in self._templates.get(deployment, [])
+            pending = self._pending.get(deployment, [])
+            if template is not None and template in pending:
+                pending.remove(template)
+                return True
+            return False
 
 
 class DriftDetector:
@@ -64,7 +76,7 @@ class DriftDetector:
         self._seen[name] = (revision, image)
         if old is None:
             return None
-        if self.own.is_ours(name, (obj.get("spec") or {}).get("template")):
+        if self.own.claim(name, (obj.get("spec") or {}).get("template")):
             return None
         annotations = obj.get("metadata", {}).get("annotations") or {}
         return ExternalChange(name, old[0], revision, old[1], image, annotations.get(RELEASE_ID))
@@ -76,12 +88,21 @@ class DriftDetector:
 def external_changes(
     watch: NamespaceWatch, own: OwnWrites, container_of: dict[str, str]
 ) -> Iterator[ExternalChange]:
-    """Yield external changes to the named Deployments until the watch stops."""
+    """Yield external changes to the named Deployments until the watch stops.
+
+    Subscribes before returning, so nothing that happens after this call is missed.
+    """
     detector = DriftDetector(own, container_of)
     subscription = watch.subscribe()
+    for obj in subscription.snapshot["deployments"].values():
+        detector.prime(obj)
+    return _changes(watch, subscription, detector)
+
+
+def _changes(
+    watch: NamespaceWatch, subscription: Subscription, detector: DriftDetector
+) -> Iterator[ExternalChange]:
     try:
-        for obj in subscription.snapshot["deployments"].values():
-            detector.prime(obj)
         while True:
             item = subscription.items.get()
             if item is None:

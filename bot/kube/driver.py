@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from bot.clock import Clock, SystemClock
 from bot.kube import history as history_
@@ -110,27 +111,39 @@ class Cluster:
     ) -> DeployResult:
         """Set the container's image; raises InvalidImageReference before any request."""
         own = self._own()
-        result, _ = patching.deploy(
-            self.conn,
-            self.where,
-            deployment=deployment,
-            container=container or deployment,
-            image=image,
-            change_cause=change_cause,
-            release_id=release_id,
-            before_patch=lambda template: own.expect(deployment, template),
-        )
+        written: list[dict[str, Any]] = []
+        try:
+            result, _ = patching.deploy(
+                self.conn,
+                self.where,
+                deployment=deployment,
+                container=container or deployment,
+                image=image,
+                change_cause=change_cause,
+                release_id=release_id,
+                before_patch=lambda template: self._expect(own, deployment, template, written),
+            )
+        except Exception:
+            for template in written:
+                own.forget(deployment, template)
+            raise
         return result
 
     def undo(self, deployment: str, to_revision: int | None = None) -> UndoResult:
         own = self._own()
-        result, _ = rollback.undo(
-            self.conn,
-            self.where,
-            deployment,
-            to_revision,
-            before_patch=lambda template: own.expect(deployment, template),
-        )
+        written: list[dict[str, Any]] = []
+        try:
+            result, _ = rollback.undo(
+                self.conn,
+                self.where,
+                deployment,
+                to_revision,
+                before_patch=lambda template: self._expect(own, deployment, template, written),
+            )
+        except Exception:
+            for template in written:
+                own.forget(deployment, template)
+            raise
         return result
 
     def pause(self, deployment: str) -> None:
@@ -185,6 +198,13 @@ class Cluster:
         for watch in watches:
             watch.stop()
         self.conn.close()
+
+    @staticmethod
+    def _expect(
+        own: OwnWrites, deployment: str, template: dict[str, Any], written: list[dict[str, Any]]
+    ) -> None:
+        own.expect(deployment, template)
+        written.append(template)
 
     def _own(self) -> OwnWrites:
         with self._shared.lock:

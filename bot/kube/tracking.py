@@ -81,6 +81,7 @@ class _Tracker:
         self.container = container
         self.deployment_uid: str | None = None
         self.replica_sets: dict[str, Obj] = {}
+        self.rs_views: dict[str, tuple[int | None, int, int, int]] = {}
         self.pod_views: dict[str, tuple[str, bool, str | None, int]] = {}
         self.last_progress: RolloutProgress | None = None
         self.last_message = ""
@@ -128,7 +129,7 @@ class _Tracker:
         else:
             self.replica_sets[name] = obj
         status = obj.get("status") or {}
-        yield ReplicaSetChanged(
+        event = ReplicaSetChanged(
             deployment=self.name,
             name=name,
             change=change.type,
@@ -138,6 +139,18 @@ class _Tracker:
             ready=int(status.get("readyReplicas") or 0),
             available=int(status.get("availableReplicas") or 0),
         )
+        if change.type == "DELETED":
+            self.rs_views.pop(name, None)
+        elif self.rs_views.get(name) == (
+            event.revision,
+            event.replicas,
+            event.ready,
+            event.available,
+        ):
+            return
+        else:
+            self.rs_views[name] = (event.revision, event.replicas, event.ready, event.available)
+        yield event
 
     def _pod(self, change: Change) -> Iterator[RolloutEvent]:
         obj = change.object

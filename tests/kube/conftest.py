@@ -77,3 +77,11 @@ def sim() -> Iterator[Any]:
 
     with run_simulated_cluster(clock=ManualClock(), namespaces=[NAMESPACE]) as handle:
         yield handle
+
+
+def settle(sim: Any, seconds: float = 60, step: float = 1.0) -> None:
+    """Move the simulated cluster's time forward in steps so every rollout can finish."""
+    moved = 0.0
+    while moved < seconds:
+        sim.cluster.advance(step)
+        moved += step

@@ -41,3 +41,15 @@ def test_other_deployments_are_ignored() -> None:
     detector = DriftDetector(OwnWrites(), {"web": "web"})
     detector.prime(deployment(1, "api:1"))
     assert detector.on_change(Change("deployments", "MODIFIED", deployment(2, "api:2"))) is None
+
+
+def test_a_hand_made_return_to_a_template_the_bot_once_wrote_is_external() -> None:
+    own = OwnWrites()
+    detector = DriftDetector(own, {"api": "api"})
+    detector.prime(deployment(1, "api:1"))
+    mine = deployment(2, "api:2", release="r2")
+    own.expect("api", mine["spec"]["template"])
+    assert detector.on_change(Change("deployments", "MODIFIED", mine)) is None
+    detector.on_change(Change("deployments", "MODIFIED", deployment(3, "api:hotfix", "r2")))
+    back = detector.on_change(Change("deployments", "MODIFIED", deployment(4, "api:2", "r2")))
+    assert back == ExternalChange("api", 3, 4, "api:hotfix", "api:2", "r2")

@@ -1,9 +1,4 @@
-"""The shared namespace watch and rollout tracking, with Deployment status written by hand.
-
-These tests write the status a deployment controller would write, straight into the
-simulated cluster's store, so they pin down the driver's reading of the watch independently
-of the controller.
-"""
+"""Rollout watches over the shared namespace watch, against the simulated controller."""
 
 import threading
 import time
@@ -12,14 +7,18 @@ from typing import Any
 
 from bot.kube.driver import Cluster
 from bot.kube.models import (
+    PodChanged,
+    ReplicaSetChanged,
     RolloutEvent,
+    RolloutFailed,
     RolloutProgress,
     RolloutSucceeded,
     RolloutTimedOut,
 )
+from bot.kube.sim.behaviour import PodBehaviour
 from bot.kube.sim.resources import DEPLOYMENTS
 
-from .conftest import NAMESPACE
+from .conftest import NAMESPACE, settle
 
 WAIT = 5.0
 WAITING_API = 'Waiting for deployment "api" rollout to finish: '
@@ -33,14 +32,6 @@ def open_watches(sim: Any) -> int:
         return int(count)
     with streamer._lock:
         return len(streamer._open)
-
-
-def set_status(sim: Any, name: str, **status: Any) -> None:
-    store = sim.cluster.store
-    with store.lock:
-        obj = store.get(DEPLOYMENTS, NAMESPACE, name)
-        obj["status"] = {"observedGeneration": obj["metadata"]["generation"], **status}
-        store.update(DEPLOYMENTS, NAMESPACE, obj, subresource="status")
 
 
 class Collector:
@@ -76,6 +67,9 @@ class Collector:
                     return event
         raise AssertionError(f"watch ended without a match: {self.events} {self.error!r}")
 
+    def is_running(self) -> bool:
+        return self._thread.is_alive()
+
     def join(self) -> None:
         self._thread.join(WAIT)
         assert not self._thread.is_alive()
@@ -85,27 +79,65 @@ def progress(message: str) -> Callable[[RolloutEvent], bool]:
     return lambda e: isinstance(e, RolloutProgress) and e.message == message
 
 
-def test_rollout_watch_follows_status_to_success(
+def test_deploy_and_watch_to_success_with_kubectls_messages(
     sim: Any, driver: Cluster, create_deployment: Callable[..., Any]
 ) -> None:
     create_deployment("api", "shop/api:1")
-    set_status(sim, "api", replicas=4, updatedReplicas=1, availableReplicas=3)
+    settle(sim)
+    driver.deploy("api", image="shop/api:2", change_cause="deploy 2", release_id="r2")
     watch = Collector(driver.watch_rollout("api", timeout=600))
-    first = watch.wait_for(progress(WAITING_API + "1 out of 3 new replicas have been updated..."))
-    assert isinstance(first, RolloutProgress)
-    assert (first.counts.desired, first.counts.updated, first.counts.old_pending_termination) == (
-        3,
-        1,
-        3,
-    )
-    assert (first.strategy.max_surge, first.strategy.max_unavailable) == (1, 0)
-    set_status(sim, "api", replicas=4, updatedReplicas=3, availableReplicas=3)
-    watch.wait_for(progress(WAITING_API + "1 old replicas are pending termination..."))
-    set_status(sim, "api", replicas=3, updatedReplicas=3, availableReplicas=3)
-    done = watch.wait_for(lambda e: isinstance(e, RolloutSucceeded))
-    assert done.message == 'deployment "api" successfully rolled out'
+    watch.wait_for(lambda e: isinstance(e, RolloutProgress))
+    while watch.is_running():
+        sim.cluster.advance(0.5)
+        time.sleep(0.01)
     watch.join()
-    assert isinstance(watch.events[-1], RolloutSucceeded)
+    messages = [e.message for e in watch.events if isinstance(e, RolloutProgress)]
+    for expected in (
+        WAITING_API + "1 out of 3 new replicas have been updated...",
+        WAITING_API + "2 out of 3 new replicas have been updated...",
+        WAITING_API + "1 old replicas are pending termination...",
+        'deployment "api" successfully rolled out',
+    ):
+        assert expected in messages
+    last = watch.events[-1]
+    assert isinstance(last, RolloutSucceeded)
+    assert last.revision == 2
+    first = next(e for e in watch.events if isinstance(e, RolloutProgress))
+    assert (first.strategy.max_surge, first.strategy.max_unavailable) == (1, 0)
+    assert any(isinstance(e, ReplicaSetChanged) and e.image == "shop/api:2" for e in watch.events)
+    assert any(isinstance(e, PodChanged) and e.ready for e in watch.events)
+
+
+def test_a_never_ready_image_fails_at_the_progress_deadline(
+    sim: Any, driver: Cluster, create_deployment: Callable[..., Any]
+) -> None:
+    create_deployment("api", "shop/api:1", progressDeadlineSeconds=60)
+    settle(sim)
+    sim.cluster.images.set("shop/api:broken", PodBehaviour.unready())
+    driver.deploy("api", image="shop/api:broken", change_cause="c", release_id="r2")
+    watch = Collector(driver.watch_rollout("api", timeout=600))
+    watch.wait_for(lambda e: isinstance(e, RolloutProgress))
+    settle(sim, 90, step=5)
+    failed = watch.wait_for(lambda e: isinstance(e, RolloutFailed))
+    assert failed.message == 'deployment "api" exceeded its progress deadline'
+    watch.join()
+
+
+def test_pods_that_cannot_pull_their_image_are_reported(
+    sim: Any, driver: Cluster, create_deployment: Callable[..., Any]
+) -> None:
+    create_deployment("api", "shop/api:1")
+    settle(sim)
+    sim.cluster.images.set("shop/api:typo", PodBehaviour.bad_image())
+    driver.deploy("api", image="shop/api:typo", change_cause="c", release_id="r2")
+    watch = Collector(driver.watch_rollout("api", timeout=600))
+    watch.wait_for(lambda e: isinstance(e, RolloutProgress))
+    settle(sim, 30)
+    pod = watch.wait_for(
+        lambda e: isinstance(e, PodChanged) and e.waiting_reason == "ImagePullBackOff"
+    )
+    assert isinstance(pod, PodChanged)
+    assert not pod.ready
 
 
 def test_rollouts_in_one_namespace_share_one_watch_per_kind(
@@ -125,8 +157,7 @@ def test_rollouts_in_one_namespace_share_one_watch_per_kind(
     time.sleep(0.1)
     assert open_watches(sim) - before == 3
     assert driver.namespace_watch().subscriber_count == 2
-    for name in ("api", "web"):
-        set_status(sim, name, replicas=3, updatedReplicas=3, availableReplicas=3)
+    settle(sim)
     api.join()
     web.join()
     assert driver.namespace_watch().subscriber_count == 0
@@ -136,11 +167,12 @@ def test_watch_resumes_after_the_connection_drops(
     sim: Any, driver: Cluster, create_deployment: Callable[..., Any]
 ) -> None:
     create_deployment("api", "shop/api:1")
-    set_status(sim, "api", replicas=3, updatedReplicas=1, availableReplicas=1)
+    settle(sim)
+    driver.deploy("api", image="shop/api:2", change_cause="c", release_id="r2")
     watch = Collector(driver.watch_rollout("api", timeout=600))
     watch.wait_for(lambda e: isinstance(e, RolloutProgress))
     sim.cluster.store.close_all_watches()
-    set_status(sim, "api", replicas=3, updatedReplicas=3, availableReplicas=3)
+    settle(sim)
     watch.wait_for(lambda e: isinstance(e, RolloutSucceeded))
     watch.join()
 
@@ -149,12 +181,15 @@ def test_timeout_is_measured_on_the_injected_clock(
     sim: Any, driver: Cluster, create_deployment: Callable[..., Any]
 ) -> None:
     create_deployment("api", "shop/api:1")
-    set_status(sim, "api", replicas=3, updatedReplicas=1, availableReplicas=1)
+    settle(sim)
+    sim.cluster.images.set("shop/api:slow", PodBehaviour.unready())
+    driver.deploy("api", image="shop/api:slow", change_cause="c", release_id="r2")
     watch = Collector(driver.watch_rollout("api", timeout=120))
     watch.wait_for(lambda e: isinstance(e, RolloutProgress))
-    sim.clock.advance(119)
+    sim.cluster.advance(119)
+    time.sleep(0.2)
     assert not any(isinstance(e, RolloutTimedOut) for e in watch.events)
-    sim.clock.advance(1)
+    sim.cluster.advance(1)
     timed_out = watch.wait_for(lambda e: isinstance(e, RolloutTimedOut))
     assert isinstance(timed_out, RolloutTimedOut)
     assert "1 out of 3 new replicas" in timed_out.last_status

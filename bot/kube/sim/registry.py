@@ -31,6 +31,11 @@ def admit(rtype: ResourceType, obj: Obj, old: Obj | None) -> Obj:
         return obj
     apply_defaults, validate = rules
     admitted = copy.deepcopy(obj)
+    if old is None:
+        # PrepareForCreate: a client cannot create an object with a status of its choosing.
+        admitted.pop("status", None)
+        if rtype.key != PODS.key:
+            admitted["status"] = {}
     apply_defaults(admitted)
     errors = validate(admitted, old)
     if errors:

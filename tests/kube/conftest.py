@@ -69,16 +69,6 @@ def driver(sim: Any) -> Iterator[Cluster]:
         cluster.close()
 
 
-@pytest.fixture
-def sim() -> Iterator[Any]:
-    # TEMPORARY until tests/conftest.py provides the shared `sim` fixture.
-    from bot.clock import ManualClock
-    from bot.kube.sim.serve import run_simulated_cluster
-
-    with run_simulated_cluster(clock=ManualClock(), namespaces=[NAMESPACE]) as handle:
-        yield handle
-
-
 def settle(sim: Any, seconds: float = 60, step: float = 1.0) -> None:
     """Move the simulated cluster's time forward in steps so every rollout can finish."""
     moved = 0.0

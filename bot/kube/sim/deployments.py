@@ -29,7 +29,13 @@ from bot.kube.sim.progress import (
     rollout_status,
 )
 from bot.kube.sim.resources import DEPLOYMENTS, PODS, REPLICASETS
-from bot.kube.sim.scaling import proportional_sizes
+from bot.kube.sim.scaling import (
+    active_or_latest,
+    is_saturated,
+    new_rs_new_replicas,
+    proportional_sizes,
+    set_min_ready,
+)
 from bot.kube.sim.store import AlreadyExists, NotFound, Obj, Store
 
 COMPONENT = "deployment-controller"
@@ -141,7 +147,7 @@ class DeploymentController:
             rs = copy.deepcopy(existing)
             annotations_updated = du.set_new_rs_annotations(d, rs, new_revision, exists=True)
             if annotations_updated or int(rs["spec"].get("minReadySeconds") or 0) != min_ready:
-                _set_min_ready(rs, min_ready)
+                set_min_ready(rs, min_ready)
                 return self._update_rs(rs)
             revision = annotations_of(rs).get(du.REVISION, "")
             needs_update = du.set_deployment_revision(d, revision)
@@ -184,8 +190,8 @@ class DeploymentController:
             },
             "spec": {"replicas": 0, "selector": selector, "template": template},
         }
-        _set_min_ready(rs, min_ready)
-        count = self._new_rs_new_replicas(d, [*old_rss, rs], rs)
+        set_min_ready(rs, min_ready)
+        count = new_rs_new_replicas(d, [*old_rss, rs], rs)
         rs["spec"]["replicas"] = count
         du.set_new_rs_annotations(d, rs, new_revision, exists=False)
         already_exists = False
@@ -217,27 +223,14 @@ class DeploymentController:
             self._write_status(d)
         return created
 
-    def _new_rs_new_replicas(self, d: Obj, all_rss: list[Obj], new_rs: Obj) -> int:
-        replicas = du.replicas_of(d)
-        if not du.is_rolling(d):
-            return replicas
-        rolling = d["spec"]["strategy"].get("rollingUpdate") or {}
-        surge = du.scaled_value(rolling.get("maxSurge", 0), replicas, True)
-        current = du.spec_replicas(all_rss)
-        max_total = replicas + surge
-        if current >= max_total:
-            return du.replicas_of(new_rs)
-        scale_up = min(max_total - current, replicas - du.replicas_of(new_rs))
-        return du.replicas_of(new_rs) + scale_up
-
     def _scale(self, d: Obj, new_rs: Obj | None, old_rss: list[Obj]) -> None:
         replicas = du.replicas_of(d)
-        target = _active_or_latest(new_rs, old_rss)
+        target = active_or_latest(new_rs, old_rss)
         if target is not None:
             if du.replicas_of(target) != replicas:
                 self._scale_and_record(target, replicas, d)
             return
-        if _is_saturated(d, new_rs):
+        if is_saturated(d, new_rs):
             for old in du.active(old_rss):
                 self._scale_and_record(old, 0, d)
             return
@@ -326,7 +319,7 @@ class DeploymentController:
             return False
         if du.replicas_of(new_rs) > replicas:
             return self._scale_and_record(new_rs, replicas, d)[0]
-        count = self._new_rs_new_replicas(d, all_rss, new_rs)
+        count = new_rs_new_replicas(d, all_rss, new_rs)
         return self._scale_and_record(new_rs, count, d)[0]
 
     def _reconcile_old_replica_sets(
@@ -408,32 +401,3 @@ class DeploymentController:
             if any(is_active(pod) for pod in self._informer.owned(PODS, uid_of(rs))):
                 return True
         return False
-
-
-def _set_min_ready(rs: Obj, seconds: int) -> None:
-    if seconds:
-        rs["spec"]["minReadySeconds"] = seconds
-    else:
-        rs["spec"].pop("minReadySeconds", None)
-
-
-def _active_or_latest(new_rs: Obj | None, old_rss: list[Obj]) -> Obj | None:
-    """FindActiveOrLatest: the one RS with replicas, or the newest when none has any."""
-    if new_rs is None and not old_rss:
-        return None
-    newest_first = sorted(old_rss, key=by_creation, reverse=True)
-    candidates = du.active([*newest_first, *([new_rs] if new_rs else [])])
-    if not candidates:
-        return new_rs if new_rs is not None else newest_first[0]
-    return candidates[0] if len(candidates) == 1 else None
-
-
-def _is_saturated(d: Obj, rs: Obj | None) -> bool:
-    if rs is None:
-        return False
-    replicas = du.replicas_of(d)
-    return (
-        du.replicas_of(rs) == replicas
-        and du.desired_replicas_annotation(rs) == replicas
-        and du.status_count([rs], "availableReplicas") == replicas
-    )

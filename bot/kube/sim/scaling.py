@@ -1,7 +1,8 @@
-"""Proportional scaling of a Deployment resized mid-rollout (`sync.go` scale, util helpers).
+"""How big each ReplicaSet may be: new-RS growth, FindActiveOrLatest, proportional scaling.
 
-When several ReplicaSets are active, the replicas added or removed are shared out in
-proportion to each one's size, so a resize neither finishes nor undoes the rollout.
+When a Deployment is resized mid-rollout and several ReplicaSets are active, the replicas
+added or removed are shared out in proportion to each one's size, so a resize neither
+finishes nor undoes the rollout.
 """
 
 from __future__ import annotations
@@ -62,3 +63,47 @@ def proportional_sizes(rss: list[Obj], d: Obj, to_add: int) -> list[tuple[Obj, i
         first, size = sizes[0]
         sizes[0] = (first, max(size + to_add - added, 0))
     return sizes
+
+
+def new_rs_new_replicas(d: Obj, all_rss: list[Obj], new_rs: Obj) -> int:
+    """NewRSNewReplicas: how far the new RS may grow now without passing maxSurge."""
+    replicas = du.replicas_of(d)
+    if not du.is_rolling(d):
+        return replicas
+    rolling = d["spec"]["strategy"].get("rollingUpdate") or {}
+    surge = du.scaled_value(rolling.get("maxSurge", 0), replicas, True)
+    current = du.spec_replicas(all_rss)
+    max_total = replicas + surge
+    if current >= max_total:
+        return du.replicas_of(new_rs)
+    scale_up = min(max_total - current, replicas - du.replicas_of(new_rs))
+    return du.replicas_of(new_rs) + scale_up
+
+
+def set_min_ready(rs: Obj, seconds: int) -> None:
+    if seconds:
+        rs["spec"]["minReadySeconds"] = seconds
+    else:
+        rs["spec"].pop("minReadySeconds", None)
+
+
+def active_or_latest(new_rs: Obj | None, old_rss: list[Obj]) -> Obj | None:
+    """FindActiveOrLatest: the one RS with replicas, or the newest when none has any."""
+    if new_rs is None and not old_rss:
+        return None
+    newest_first = sorted(old_rss, key=by_creation, reverse=True)
+    candidates = du.active([*newest_first, *([new_rs] if new_rs else [])])
+    if not candidates:
+        return new_rs if new_rs is not None else newest_first[0]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def is_saturated(d: Obj, rs: Obj | None) -> bool:
+    if rs is None:
+        return False
+    replicas = du.replicas_of(d)
+    return (
+        du.replicas_of(rs) == replicas
+        and du.desired_replicas_annotation(rs) == replicas
+        and du.status_count([rs], "availableReplicas") == replicas
+    )

@@ -207,3 +207,28 @@ def test_deleting_the_deployment_while_watching_is_an_error(
     sim.cluster.store.delete(DEPLOYMENTS, NAMESPACE, "api")
     watch.join()
     assert isinstance(watch.error, DeploymentDeleted)
+
+
+def test_watch_lists_again_when_its_version_is_gone(
+    sim: Any, driver: Cluster, create_deployment: Callable[..., Any]
+) -> None:
+    from bot.kube.sim.resources import EVENTS
+    from bot.kube.sim.store import HISTORY_LIMIT
+
+    create_deployment("api", "shop/api:1")
+    settle(sim)
+    driver.deploy("api", image="shop/api:2", change_cause="c", release_id="r2")
+    watch = Collector(driver.watch_rollout("api", timeout=600))
+    watch.wait_for(lambda e: isinstance(e, RolloutProgress))
+    store = sim.cluster.store
+    with store.lock:
+        # While the streams are down, push the watch's version out of the server's history.
+        store.close_all_watches()
+        note = {"metadata": {"name": "filler"}, "involvedObject": {}, "reason": "Filler"}
+        store.create(EVENTS, NAMESPACE, note)
+        for i in range(HISTORY_LIMIT + 1):
+            note["reason"] = f"Filler{i}"
+            store.update(EVENTS, NAMESPACE, note, check_version=False)
+    settle(sim)
+    watch.wait_for(lambda e: isinstance(e, RolloutSucceeded))
+    watch.join()

@@ -49,6 +49,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATTERN",
         help="an image (glob) whose pods never start; repeatable",
     )
+    sim.add_argument(
+        "--ready-after",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="how long a pod takes to become Ready (default 2)",
+    )
     sim.set_defaults(run=_sim)
 
     check = sub.add_parser("check-config", help="validate the configuration file and exit")
@@ -83,6 +90,7 @@ def _sim(args: argparse.Namespace) -> int:
     with run_simulated_cluster(
         port=args.port, kubeconfig_path=kubeconfig, namespace=args.namespace
     ) as sim:
+        sim.cluster.images.default = PodBehaviour.ready(after=args.ready_after)
         for pattern in args.bad_image:
             sim.cluster.images.set(pattern, PodBehaviour.bad_image())
         print(f"Simulated cluster serving at {sim.url}", flush=True)

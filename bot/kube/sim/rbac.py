@@ -16,12 +16,20 @@ Grant = tuple[str, str, str]
 
 @dataclass(frozen=True)
 class Identity:
-    """Who a bearer token belongs to and what it may do."""
+    """Who a bearer token belongs to and what it may do.
+
+    ``namespaces`` says where the grants hold, as a RoleBinding does: ``None`` means
+    everywhere (a ClusterRoleBinding); a set means only in those namespaces, never at the
+    cluster scope.
+    """
 
     user: str
     grants: frozenset[Grant] = field(default_factory=frozenset)
+    namespaces: frozenset[str] | None = None
 
-    def allows(self, verb: str, group: str, resource: str) -> bool:
+    def allows(self, verb: str, group: str, resource: str, namespace: str | None = None) -> bool:
+        if self.namespaces is not None and namespace not in self.namespaces:
+            return False
         return (verb, group, resource) in self.grants
 
 

@@ -221,7 +221,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         verb = verb_of(method, where, query)
         resource = where.rtype.plural + (f"/{where.subresource}" if where.subresource else "")
-        if not identity.allows(verb, where.rtype.group, resource):
+        if not identity.allows(verb, where.rtype.group, resource, where.namespace or None):
             raise forbidden(
                 user=identity.user,
                 verb=verb,

@@ -26,12 +26,7 @@ WAITING_API = 'Waiting for deployment "api" rollout to finish: '
 
 def open_watches(sim: Any) -> int:
     """Watch streams the simulated API server is serving right now."""
-    streamer = sim.server.watches
-    count = getattr(streamer, "open_count", None)
-    if count is not None:
-        return int(count)
-    with streamer._lock:
-        return len(streamer._open)
+    return int(sim.server.watches.open_count)
 
 
 class Collector:

@@ -5,6 +5,9 @@
   namespaces ``default`` and ``apps``; its kubeconfig (context ``sim``, namespace ``apps``) is
   under ``tmp_path``.
 - ``kube_client``: an official-client ``ApiClient`` configured from that kubeconfig.
+- ``driver``: the rollout driver (:class:`~bot.kube.driver.Cluster`) on that kubeconfig, in
+  ``apps``, on the cluster's clock; ``roll(sim, driver, name)`` follows one rollout to its end
+  while moving time a second at a time.
 - ``kubectl``: runs the real kubectl against it: ``kubectl("get", "deploy", "-o", "json")``
   returns the CompletedProcess (text, not checked; pass ``check=True`` to raise).
 """
@@ -12,6 +15,7 @@
 from __future__ import annotations
 
 import subprocess
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,6 +23,9 @@ import pytest
 from kubernetes import client, config
 
 from bot.clock import ManualClock
+from bot.kube.connection import ClusterConfig, Timeouts
+from bot.kube.driver import Cluster
+from bot.kube.models import RolloutEvent
 from bot.kube.sim.serve import SimHandle, run_simulated_cluster
 
 SIM_NAMESPACE = "apps"
@@ -44,6 +51,37 @@ def kube_client(sim: SimHandle) -> Iterator[client.ApiClient]:
         yield api_client
     finally:
         api_client.close()
+
+
+@pytest.fixture
+def driver(sim: SimHandle) -> Iterator[Cluster]:
+    cluster = Cluster.connect(
+        ClusterConfig(context=sim.context, kubeconfig=str(sim.kubeconfig)),
+        SIM_NAMESPACE,
+        clock=sim.clock,
+        timeouts=Timeouts(connect=2.0, read=5.0),
+    )
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+def roll(sim: SimHandle, driver: Cluster, name: str, *, limit: int = 300) -> list[RolloutEvent]:
+    """Follow one rollout with the driver to its terminal event, moving time as it goes."""
+    events: list[RolloutEvent] = []
+    thread = threading.Thread(
+        target=lambda: events.extend(driver.watch_rollout(name, timeout=limit + 60)),
+        daemon=True,
+    )
+    thread.start()
+    for _ in range(limit):
+        if not thread.is_alive():
+            break
+        sim.cluster.advance(1)
+        thread.join(timeout=0.02)
+    thread.join(timeout=10)
+    return events
 
 
 @pytest.fixture

@@ -6,9 +6,6 @@ from typing import Any
 import pytest
 from kubernetes import client, config
 
-from bot.kube.connection import ClusterConfig, Timeouts
-from bot.kube.driver import Cluster
-
 NAMESPACE = "apps"
 
 
@@ -53,20 +50,6 @@ def create_deployment(sim: Any, apps_api: client.AppsV1Api) -> Callable[..., dic
         return body
 
     return create
-
-
-@pytest.fixture
-def driver(sim: Any) -> Iterator[Cluster]:
-    cluster = Cluster.connect(
-        ClusterConfig(context=sim.context, kubeconfig=str(sim.kubeconfig)),
-        NAMESPACE,
-        clock=sim.clock,
-        timeouts=Timeouts(connect=2.0, read=5.0),
-    )
-    try:
-        yield cluster
-    finally:
-        cluster.close()
 
 
 def settle(sim: Any, seconds: float = 60, step: float = 1.0) -> None:

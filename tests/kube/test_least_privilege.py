@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,12 +13,13 @@ from bot.clock import ManualClock
 from bot.kube.connection import ClusterConfig, Timeouts
 from bot.kube.driver import Cluster
 from bot.kube.errors import Forbidden
-from bot.kube.models import ExternalChange, RolloutEvent, RolloutSucceeded, UndoOutcome
+from bot.kube.models import ExternalChange, RolloutSucceeded, UndoOutcome
 from bot.kube.sim.rbac import Identity, grants_from_role
 from bot.kube.sim.registry import admit
 from bot.kube.sim.resources import DEPLOYMENTS
 from bot.kube.sim.samples import deployment_manifest
 from bot.kube.sim.serve import SimHandle, run_simulated_cluster
+from tests.conftest import roll
 
 ROOT = Path(__file__).resolve().parents[2]
 NS = "apps"
@@ -65,21 +65,6 @@ def restricted(tmp_path: Path) -> Iterator[tuple[SimHandle, Cluster]]:
             driver.close()
 
 
-def roll(sim: SimHandle, driver: Cluster) -> list[RolloutEvent]:
-    events: list[RolloutEvent] = []
-    thread = threading.Thread(
-        target=lambda: events.extend(driver.watch_rollout("api", timeout=300))
-    )
-    thread.start()
-    for _ in range(120):
-        if not thread.is_alive():
-            break
-        sim.cluster.advance(1)
-        thread.join(timeout=0.02)
-    thread.join(timeout=10)
-    return events
-
-
 def test_deploy_watch_history_undo_pause_with_the_least_privilege_role(
     restricted: tuple[SimHandle, Cluster],
 ) -> None:
@@ -89,11 +74,11 @@ def test_deploy_watch_history_undo_pause_with_the_least_privilege_role(
         "api", image="registry.example.com/shop/api:2", change_cause="v2", release_id="r2"
     )
     assert result.changed
-    assert isinstance(roll(sim, driver)[-1], RolloutSucceeded)
+    assert isinstance(roll(sim, driver, "api")[-1], RolloutSucceeded)
     assert [e.change_cause for e in driver.history("api").entries] == ["<none>", "v2"]
     undone = driver.undo("api")
     assert undone.outcome is UndoOutcome.ROLLED_BACK
-    assert isinstance(roll(sim, driver)[-1], RolloutSucceeded)
+    assert isinstance(roll(sim, driver, "api")[-1], RolloutSucceeded)
     driver.pause("api")
     driver.resume("api")
     assert driver.state("api").image == "registry.example.com/shop/api:1"

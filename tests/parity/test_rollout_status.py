@@ -12,13 +12,11 @@ from __future__ import annotations
 import queue
 import subprocess
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.kube.connection import ClusterConfig, Timeouts
 from bot.kube.driver import Cluster
 from bot.kube.models import RolloutEvent, RolloutFailed, RolloutSucceeded, RolloutTimedOut
 from bot.kube.sim.behaviour import PodBehaviour
@@ -26,7 +24,7 @@ from bot.kube.sim.resources import DEPLOYMENTS
 from bot.kube.sim.serve import SimHandle
 from bot.kube.sim.store import WatchEvent
 from bot.kube.status import rollout_status
-from tests.conftest import KUBECTL, Kubectl
+from tests.conftest import KUBECTL, Kubectl, roll
 from tests.parity.scene import REPO, Bounds, create, settle
 
 NS = "apps"
@@ -40,20 +38,6 @@ SCENARIOS = [
 ]
 
 pytestmark = pytest.mark.kubectl
-
-
-@pytest.fixture
-def driver(sim: SimHandle) -> Iterator[Cluster]:
-    cluster = Cluster.connect(
-        ClusterConfig(context=sim.context, kubeconfig=str(sim.kubeconfig)),
-        NS,
-        clock=sim.clock,
-        timeouts=Timeouts(connect=2.0, read=5.0),
-    )
-    try:
-        yield cluster
-    finally:
-        cluster.close()
 
 
 class KubectlStatus:
@@ -242,14 +226,7 @@ def test_kubectl_set_image_then_the_driver_watch(
     done = kubectl("-n", NS, "set", "image", "deployment/web", f"web={REPO}:2")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "deployment.apps/web image updated"
-    events: list[RolloutEvent] = []
-    watcher = follow(driver, "web", events)
-    for _ in range(120):
-        if not watcher.is_alive():
-            break
-        sim.cluster.advance(1)
-        watcher.join(timeout=0.02)
-    watcher.join(timeout=10)
+    events = roll(sim, driver, "web")
     assert isinstance(events[-1], RolloutSucceeded)
     assert driver.state("web").image == f"{REPO}:2"
     status = kubectl("-n", NS, "rollout", "status", "deployment/web")

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from bot.kube.connection import ClusterConfig, Timeouts
 from bot.kube.driver import Cluster
 from bot.kube.errors import KubeError
 from bot.kube.sim.behaviour import PodBehaviour
@@ -59,17 +58,9 @@ def annotate(sim: SimHandle, ns: str, cause: str) -> None:
 
 
 @pytest.fixture
-def driver(sim: SimHandle) -> Iterator[Cluster]:
-    cluster = Cluster.connect(
-        ClusterConfig(context=sim.context, kubeconfig=str(sim.kubeconfig)),
-        BY_DRIVER,
-        clock=sim.clock,
-        timeouts=Timeouts(connect=2.0, read=5.0),
-    )
-    try:
-        yield cluster
-    finally:
-        cluster.close()
+def twin(driver: Cluster) -> Cluster:
+    """The driver, acting on the twin that kubectl does not touch."""
+    return driver.in_namespace(BY_DRIVER)
 
 
 def snapshot(sim: SimHandle, ns: str) -> Obj:
@@ -93,13 +84,13 @@ def snapshot(sim: SimHandle, ns: str) -> Obj:
     }
 
 
-def undo_both(sim: SimHandle, kubectl: Kubectl, driver: Cluster, *args: str) -> tuple[str, str]:
+def undo_both(sim: SimHandle, kubectl: Kubectl, twin: Cluster, *args: str) -> tuple[str, str]:
     """kubectl's output (stdout, or stderr on failure) and the driver's message."""
     done = kubectl("-n", BY_KUBECTL, "rollout", "undo", "deployment/web", *args)
     kubectl_says = done.stdout.strip() if done.returncode == 0 else done.stderr.strip()
     revision = int(args[0].split("=")[1]) if args else None
     try:
-        result = driver.undo("web", to_revision=revision)
+        result = twin.undo("web", to_revision=revision)
         driver_says = f"deployment.apps/web {result.message}"
     except KubeError as err:
         driver_says = f"error: {err}"
@@ -114,10 +105,10 @@ def history_lines(kubectl: Kubectl) -> list[str]:
 
 
 def test_undo_to_the_previous_revision(
-    sim: SimHandle, kubectl: Kubectl, driver: Cluster, twins: Callable[..., None]
+    sim: SimHandle, kubectl: Kubectl, twin: Cluster, twins: Callable[..., None]
 ) -> None:
     twins("1", "2", "3")
-    kubectl_says, driver_says = undo_both(sim, kubectl, driver)
+    kubectl_says, driver_says = undo_both(sim, kubectl, twin)
     assert kubectl_says == driver_says == "deployment.apps/web rolled back"
     assert snapshot(sim, BY_KUBECTL) == snapshot(sim, BY_DRIVER)
     # [1,2,3] undo → 2 becomes 4, its old number in revision-history: [1,3,4]
@@ -126,38 +117,38 @@ def test_undo_to_the_previous_revision(
         for _, a, _, _ in snapshot(sim, BY_DRIVER)["replicasets"]
     }
     assert revisions == {"1", "3", "4"}
-    assert driver.state("web").image == f"{REPO}:2"
-    assert history_lines(kubectl)[1:] == driver.history("web").render().splitlines()
+    assert twin.state("web").image == f"{REPO}:2"
+    assert history_lines(kubectl)[1:] == twin.history("web").render().splitlines()
 
 
 def test_undo_to_an_older_revision(
-    sim: SimHandle, kubectl: Kubectl, driver: Cluster, twins: Callable[..., None]
+    sim: SimHandle, kubectl: Kubectl, twin: Cluster, twins: Callable[..., None]
 ) -> None:
     twins("1", "2", "3", "4")
-    kubectl_says, driver_says = undo_both(sim, kubectl, driver, "--to-revision=1")
+    kubectl_says, driver_says = undo_both(sim, kubectl, twin, "--to-revision=1")
     assert kubectl_says == driver_says == "deployment.apps/web rolled back"
     assert snapshot(sim, BY_KUBECTL) == snapshot(sim, BY_DRIVER)
-    assert driver.state("web").image == f"{REPO}:1"
-    assert history_lines(kubectl)[1:] == driver.history("web").render().splitlines()
+    assert twin.state("web").image == f"{REPO}:1"
+    assert history_lines(kubectl)[1:] == twin.history("web").render().splitlines()
 
 
 def test_undo_twice_swings_back_like_kubectl(
-    sim: SimHandle, kubectl: Kubectl, driver: Cluster, twins: Callable[..., None]
+    sim: SimHandle, kubectl: Kubectl, twin: Cluster, twins: Callable[..., None]
 ) -> None:
     twins("1", "2")
-    undo_both(sim, kubectl, driver)
-    kubectl_says, driver_says = undo_both(sim, kubectl, driver)
+    undo_both(sim, kubectl, twin)
+    kubectl_says, driver_says = undo_both(sim, kubectl, twin)
     assert kubectl_says == driver_says
     assert snapshot(sim, BY_KUBECTL) == snapshot(sim, BY_DRIVER)
-    assert driver.state("web").image == f"{REPO}:2"
+    assert twin.state("web").image == f"{REPO}:2"
 
 
 def test_skipped_rollback_patches_nothing(
-    sim: SimHandle, kubectl: Kubectl, driver: Cluster, twins: Callable[..., None]
+    sim: SimHandle, kubectl: Kubectl, twin: Cluster, twins: Callable[..., None]
 ) -> None:
     twins("1", "2", "3")
     before = snapshot(sim, BY_DRIVER)
-    kubectl_says, driver_says = undo_both(sim, kubectl, driver, "--to-revision=3")
+    kubectl_says, driver_says = undo_both(sim, kubectl, twin, "--to-revision=3")
     assert kubectl_says == driver_says
     assert driver_says == (
         "deployment.apps/web skipped rollback (current template already matches revision 3)"
@@ -177,14 +168,14 @@ def test_skipped_rollback_patches_nothing(
 def test_refusals_use_kubectl_words(
     sim: SimHandle,
     kubectl: Kubectl,
-    driver: Cluster,
+    twin: Cluster,
     twins: Callable[..., None],
     versions: tuple[str, ...],
     args: tuple[str, ...],
 ) -> None:
     twins(*versions)
     before = snapshot(sim, BY_DRIVER)
-    kubectl_says, driver_says = undo_both(sim, kubectl, driver, *args)
+    kubectl_says, driver_says = undo_both(sim, kubectl, twin, *args)
     assert kubectl_says.startswith("error: ")
     assert driver_says == kubectl_says
     assert snapshot(sim, BY_DRIVER) == before
@@ -194,33 +185,33 @@ def test_refusals_use_kubectl_words(
 def test_a_paused_deployment_is_refused_like_kubectl(
     sim: SimHandle,
     kubectl: Kubectl,
-    driver: Cluster,
+    twin: Cluster,
     twins: Callable[..., None],
     args: tuple[str, ...],
 ) -> None:
     twins("1", "2")
     assert kubectl("-n", BY_KUBECTL, "rollout", "pause", "deployment/web").returncode == 0
-    driver.pause("web")
-    kubectl_says, driver_says = undo_both(sim, kubectl, driver, *args)
+    twin.pause("web")
+    kubectl_says, driver_says = undo_both(sim, kubectl, twin, *args)
     assert driver_says == kubectl_says
     assert snapshot(sim, BY_KUBECTL) == snapshot(sim, BY_DRIVER)
 
 
 def test_history_beyond_the_revision_history_limit(
-    sim: SimHandle, kubectl: Kubectl, driver: Cluster, twins: Callable[..., None]
+    sim: SimHandle, kubectl: Kubectl, twin: Cluster, twins: Callable[..., None]
 ) -> None:
     twins("1", "2", "3", "4", "5", "6", revision_history_limit=2)
     lines = history_lines(kubectl)
-    assert lines[1:] == driver.history("web").render().splitlines()
+    assert lines[1:] == twin.history("web").render().splitlines()
     assert [line.split()[0] for line in lines[2:]] == ["4", "5", "6"]
-    kubectl_says, driver_says = undo_both(sim, kubectl, driver, "--to-revision=2")
+    kubectl_says, driver_says = undo_both(sim, kubectl, twin, "--to-revision=2")
     assert driver_says == kubectl_says == "error: unable to find specified revision 2 in history"
     assert snapshot(sim, BY_KUBECTL) == snapshot(sim, BY_DRIVER)
 
 
 def test_history_with_no_change_cause(
-    sim: SimHandle, kubectl: Kubectl, driver: Cluster, twins: Callable[..., None]
+    sim: SimHandle, kubectl: Kubectl, twin: Cluster, twins: Callable[..., None]
 ) -> None:
     twins("1")
-    assert history_lines(kubectl)[1:] == driver.history("web").render().splitlines()
-    assert driver.history("web").render().splitlines()[-1].split() == ["1", "<none>"]
+    assert history_lines(kubectl)[1:] == twin.history("web").render().splitlines()
+    assert twin.history("web").render().splitlines()[-1].split() == ["1", "<none>"]

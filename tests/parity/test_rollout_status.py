@@ -14,6 +14,7 @@ import subprocess
 import threading
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -128,23 +129,23 @@ def run_rollout(
     return code, [first, *lines], stderr, events, messages
 
 
+def rolled_out_web(sim: SimHandle, *, ready_after: float, **spec: Any) -> Bounds:
+    """Deployment "web" at image 1, fully available, with the bounds checker watching it."""
+    sim.cluster.images.set(f"{REPO}:*", PodBehaviour.ready(after=ready_after))
+    create(sim.cluster, NS, "web", image=f"{REPO}:1", **spec)
+    settle(sim.cluster)
+    bounds = Bounds(sim.cluster, NS, "web")
+    bounds.install()
+    return bounds
+
+
 @pytest.mark.parametrize(("replicas", "surge", "unavailable"), SCENARIOS)
 def test_rollout_status_agrees_and_bounds_hold(
     sim: SimHandle, driver: Cluster, replicas: int, surge: int | str, unavailable: int | str
 ) -> None:
-    sim.cluster.images.set(f"{REPO}:*", PodBehaviour.ready(after=2))
-    create(
-        sim.cluster,
-        NS,
-        "web",
-        image=f"{REPO}:1",
-        replicas=replicas,
-        max_surge=surge,
-        max_unavailable=unavailable,
+    bounds = rolled_out_web(
+        sim, ready_after=2, replicas=replicas, max_surge=surge, max_unavailable=unavailable
     )
-    settle(sim.cluster)
-    bounds = Bounds(sim.cluster, NS, "web")
-    bounds.install()
 
     code, lines, stderr, events, messages = run_rollout(sim, driver, "web", f"{REPO}:2")
 
@@ -160,20 +161,9 @@ def test_rollout_status_agrees_and_bounds_hold(
 def test_min_ready_seconds_holds_availability_back_for_both(
     sim: SimHandle, driver: Cluster
 ) -> None:
-    sim.cluster.images.set(f"{REPO}:*", PodBehaviour.ready(after=1))
-    create(
-        sim.cluster,
-        NS,
-        "web",
-        image=f"{REPO}:1",
-        replicas=3,
-        max_surge=1,
-        max_unavailable=0,
-        min_ready_seconds=5,
+    bounds = rolled_out_web(
+        sim, ready_after=1, replicas=3, max_surge=1, max_unavailable=0, min_ready_seconds=5
     )
-    settle(sim.cluster)
-    bounds = Bounds(sim.cluster, NS, "web")
-    bounds.install()
     started = sim.cluster.clock.now()
 
     code, lines, _, events, messages = run_rollout(sim, driver, "web", f"{REPO}:2")
@@ -189,21 +179,15 @@ def test_min_ready_seconds_holds_availability_back_for_both(
 def test_a_bad_image_fails_on_the_progress_deadline_for_both(
     sim: SimHandle, driver: Cluster
 ) -> None:
-    sim.cluster.images.set(f"{REPO}:*", PodBehaviour.ready(after=1))
     sim.cluster.images.set(f"{REPO}:broken", PodBehaviour.bad_image())
-    create(
-        sim.cluster,
-        NS,
-        "web",
-        image=f"{REPO}:1",
+    bounds = rolled_out_web(
+        sim,
+        ready_after=1,
         replicas=3,
         max_surge=1,
         max_unavailable=0,
         progress_deadline_seconds=30,
     )
-    settle(sim.cluster)
-    bounds = Bounds(sim.cluster, NS, "web")
-    bounds.install()
 
     code, lines, stderr, events, messages = run_rollout(sim, driver, "web", f"{REPO}:broken")
 

@@ -1,0 +1,376 @@
+"""A local stand-in for Slack's Web API so the Slack flow is tested through the real WebClient.
+
+The server speaks the same wire protocol as slack.com/api (POST form or JSON, GET query string,
+bearer token, ``{"ok": false, "error": ...}`` answers, HTTP 429 + ``Retry-After``), keeps what a
+test needs to assert on (every call, every message), and refuses Block Kit that slack_sdk's own
+models reject, so bad blocks fail in tests instead of in a real workspace.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from bot.clock import Clock, SystemClock
+from tests.slack.block_kit import attachment_problems, block_problems, decoded
+
+BOT_TOKEN = "xoxb-fake-bot-token"
+BOT_USER_ID = "U0BOT"
+TEAM_ID = "T0FAKE"
+
+# Calls allowed per minute, after https://api.slack.com/apis/rate-limits.
+TIER_1, TIER_2, TIER_3, TIER_4 = 1, 20, 50, 100
+DEFAULT_TIERS: dict[str, int] = {
+    "auth.test": TIER_4,
+    "chat.update": TIER_3,
+    "chat.postEphemeral": TIER_4,
+    "reactions.add": TIER_3,
+    "usergroups.users.list": TIER_2,
+    "views.publish": TIER_4,
+    "conversations.info": TIER_3,
+}
+# chat.postMessage is "special": about one message per second per channel.
+POST_MESSAGE_PER_CHANNEL_SECONDS = 1.0
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    args: Json
+    token: str | None
+    at: datetime
+    response: Json
+    status: int = 200
+
+
+@dataclass
+class Message:
+    channel: str
+    ts: str
+    user: str
+    text: str | None
+    blocks: list[Json] | None
+    thread_ts: str | None
+    edits: list[Json] = field(default_factory=list)
+    reactions: dict[str, list[str]] = field(default_factory=dict)
+
+
+class SlackError(Exception):
+    """An ``ok: false`` answer with Slack's error code."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+class FakeSlackWebAPI:
+    """The Web API on 127.0.0.1; point ``WebClient(base_url=api.base_url)`` at it."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        tokens: dict[str, str] | None = None,
+        rate_limits: dict[str, int] | None = None,
+        post_message_limit: bool = False,
+    ) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self.tokens = dict(tokens) if tokens is not None else {BOT_TOKEN: BOT_USER_ID}
+        self.rate_limits = dict(rate_limits or {})
+        self.post_message_limit = post_message_limit
+        self.usergroups: dict[str, list[str]] = {}
+        self.channels: dict[str, str] = {}
+        self.messages: list[Message] = []
+        self.ephemeral: list[Json] = []
+        self.views: dict[str, Json] = {}
+        self.block_errors: list[str] = []
+        self.ratelimited_count = 0
+        self._calls: list[Call] = []
+        self._lock = threading.RLock()
+        self._ts_counter = 0
+        self._forced_429: dict[str, deque[int]] = defaultdict(deque)
+        self._windows: dict[str, deque[datetime]] = defaultdict(deque)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._methods: dict[str, Callable[[Json, str], Json]] = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._post_message,
+            "chat.update": self._update,
+            "chat.postEphemeral": self._post_ephemeral,
+            "reactions.add": self._reactions_add,
+            "usergroups.users.list": self._usergroup_users,
+            "views.publish": self._views_publish,
+            "conversations.info": self._conversations_info,
+        }
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> FakeSlackWebAPI:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        server.daemon_threads = False  # server_close() then joins every request thread
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack-api"
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        assert self._thread is not None
+        self._thread.join()
+        self._server = None
+
+    @property
+    def base_url(self) -> str:
+        """What WebClient wants: it appends the method name, so the trailing slash matters."""
+        assert self._server is not None, "start() the server first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/"
+
+    # -- configuration ---------------------------------------------------------------------
+
+    def set_usergroup(self, usergroup: str, users: list[str]) -> None:
+        with self._lock:
+            self.usergroups[usergroup] = list(users)
+
+    def throttle(self, method: str, count: int = 1, retry_after: int = 0) -> None:
+        """Answer the next ``count`` calls of ``method`` with 429 and this Retry-After."""
+        with self._lock:
+            self._forced_429[method].extend([retry_after] * count)
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        with self._lock:
+            return [c for c in self._calls if method is None or c.method == method]
+
+    def message(self, channel: str, ts: str) -> Message:
+        with self._lock:
+            for m in self.messages:
+                if m.channel == channel and m.ts == ts:
+                    return m
+        raise KeyError((channel, ts))
+
+    def thread(self, channel: str, thread_ts: str) -> list[Message]:
+        with self._lock:
+            return [m for m in self.messages if m.channel == channel and m.thread_ts == thread_ts]
+
+    # -- dispatch --------------------------------------------------------------------------
+
+    def handle(self, method: str, args: Json, token: str | None) -> tuple[int, Json, int | None]:
+        """Answer one call: (HTTP status, body, Retry-After or None); records it either way."""
+        with self._lock:
+            status, body, retry_after = self._answer(method, args, token)
+            if status == 429:
+                self.ratelimited_count += 1
+            self._calls.append(Call(method, args, token, self.clock.now(), body, status))
+            return status, body, retry_after
+
+    def _answer(self, method: str, args: Json, token: str | None) -> tuple[int, Json, int | None]:
+        forced = self._forced_429.get(method)
+        if forced:
+            return 429, {"ok": False, "error": "ratelimited"}, forced.popleft()
+        if method not in self._methods:
+            return 404, {"ok": False, "error": "unknown_method"}, None
+        if not token:
+            return 200, {"ok": False, "error": "not_authed"}, None
+        user = self.tokens.get(token)
+        if user is None:
+            return 200, {"ok": False, "error": "invalid_auth"}, None
+        wait = self._rate_limited(method, args)
+        if wait is not None:
+            return 429, {"ok": False, "error": "ratelimited"}, wait
+        try:
+            return 200, {"ok": True, **self._methods[method](args, user)}, None
+        except SlackError as e:
+            return 200, {"ok": False, "error": e.error}, None
+
+    def _rate_limited(self, method: str, args: Json) -> int | None:
+        """Sliding-window counting on ``self.clock``; returns seconds to wait when over."""
+        if method == "chat.postMessage" and self.post_message_limit:
+            key, limit, window = (
+                f"{method}#{args.get('channel')}",
+                1,
+                POST_MESSAGE_PER_CHANNEL_SECONDS,
+            )
+        elif method in self.rate_limits:
+            key, limit, window = method, self.rate_limits[method], 60.0
+        else:
+            return None
+        now = self.clock.now()
+        seen = self._windows[key]
+        while seen and (now - seen[0]).total_seconds() >= window:
+            seen.popleft()
+        if len(seen) >= limit:
+            return max(1, math.ceil(window - (now - seen[0]).total_seconds()))
+        seen.append(now)
+        return None
+
+    # -- methods ---------------------------------------------------------------------------
+
+    def _next_ts(self) -> str:
+        self._ts_counter += 100
+        return f"{1700000000 + self._ts_counter // 1_000_000}.{self._ts_counter % 1_000_000:06d}"
+
+    def _check_content(self, args: Json, *, required: bool = True) -> list[Json] | None:
+        blocks: list[Json] | None = decoded(args.get("blocks"))
+        attachments = decoded(args.get("attachments"))
+        problems = [*block_problems(blocks), *attachment_problems(attachments)]
+        if problems:
+            self.block_errors.extend(problems)
+            raise SlackError("invalid_blocks")
+        if required and not (args.get("text") or blocks or attachments):
+            raise SlackError("no_text")
+        return blocks
+
+    def _auth_test(self, args: Json, user: str) -> Json:
+        return {
+            "url": "https://fake.slack.test/",
+            "team": "Fake",
+            "user": "releasebot",
+            "team_id": TEAM_ID,
+            "user_id": user,
+            "bot_id": "B0BOT",
+        }
+
+    def _post_message(self, args: Json, user: str) -> Json:
+        channel = _required(args, "channel", "channel_not_found")
+        blocks = self._check_content(args)
+        thread_ts = args.get("thread_ts")
+        if thread_ts is not None and not self._has(channel, str(thread_ts)):
+            raise SlackError("thread_not_found")  # stricter than Slack, to catch wrong parents
+        msg = Message(channel, self._next_ts(), user, args.get("text"), blocks, thread_ts)
+        self.messages.append(msg)
+        return {"channel": channel, "ts": msg.ts, "message": _as_json(msg)}
+
+    def _has(self, channel: str, ts: str) -> bool:
+        return any(m.channel == channel and m.ts == ts for m in self.messages)
+
+    def _update(self, args: Json, user: str) -> Json:
+        channel = _required(args, "channel", "channel_not_found")
+        ts = _required(args, "ts", "message_not_found")
+        if not self._has(channel, ts):
+            raise SlackError("message_not_found")
+        blocks = self._check_content(args)
+        msg = self.message(channel, ts)
+        msg.edits.append({"text": msg.text, "blocks": msg.blocks})
+        msg.text, msg.blocks = args.get("text"), blocks
+        return {"channel": channel, "ts": ts, "text": msg.text, "message": _as_json(msg)}
+
+    def _post_ephemeral(self, args: Json, user: str) -> Json:
+        channel = _required(args, "channel", "channel_not_found")
+        target = _required(args, "user", "user_not_in_channel")
+        blocks = self._check_content(args)
+        ts = self._next_ts()
+        self.ephemeral.append(
+            {"channel": channel, "user": target, "text": args.get("text"), "blocks": blocks}
+        )
+        return {"message_ts": ts}
+
+    def _reactions_add(self, args: Json, user: str) -> Json:
+        channel = _required(args, "channel", "channel_not_found")
+        ts = _required(args, "timestamp", "message_not_found")
+        name = _required(args, "name", "invalid_name")
+        if not self._has(channel, ts):
+            raise SlackError("message_not_found")
+        users = self.message(channel, ts).reactions.setdefault(name, [])
+        if user in users:
+            raise SlackError("already_reacted")
+        users.append(user)
+        return {}
+
+    def _usergroup_users(self, args: Json, user: str) -> Json:
+        group = _required(args, "usergroup", "no_such_subteam")
+        if group not in self.usergroups:
+            raise SlackError("no_such_subteam")
+        return {"users": list(self.usergroups[group])}
+
+    def _views_publish(self, args: Json, user: str) -> Json:
+        target = _required(args, "user_id", "user_not_found")
+        view = decoded(args.get("view"))
+        if not isinstance(view, dict) or view.get("type") != "home":
+            raise SlackError("invalid_arguments")
+        self._check_content({"blocks": view.get("blocks", [])}, required=False)
+        published = {"id": f"V{len(self.views) + 1:08d}", "team_id": TEAM_ID, **view}
+        self.views[target] = published
+        return {"view": published}
+
+    def _conversations_info(self, args: Json, user: str) -> Json:
+        channel = _required(args, "channel", "channel_not_found")
+        if self.channels and channel not in self.channels:
+            raise SlackError("channel_not_found")
+        name = self.channels.get(channel, channel.lower())
+        return {"channel": {"id": channel, "name": name, "is_channel": True, "is_member": True}}
+
+
+def _required(args: Json, key: str, error: str) -> str:
+    value = args.get(key)
+    if not value:
+        raise SlackError(error)
+    return str(value)
+
+
+def _as_json(msg: Message) -> Json:
+    out: Json = {"type": "message", "user": msg.user, "ts": msg.ts, "text": msg.text or ""}
+    if msg.blocks:
+        out["blocks"] = msg.blocks
+    if msg.thread_ts:
+        out["thread_ts"] = msg.thread_ts
+    return out
+
+
+def _handler_for(api: FakeSlackWebAPI) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length).decode("utf-8")
+            ctype = self.headers.get("Content-Type") or ""
+            args: Json = json.loads(raw or "{}") if "json" in ctype else dict(parse_qsl(raw))
+            self._dispatch({**dict(parse_qsl(urlsplit(self.path).query)), **args})
+
+        def do_GET(self) -> None:
+            self._dispatch(dict(parse_qsl(urlsplit(self.path).query)))
+
+        def _dispatch(self, args: Json) -> None:
+            method = urlsplit(self.path).path.strip("/").removeprefix("api/")
+            auth = self.headers.get("Authorization") or ""
+            token = auth.removeprefix("Bearer ").strip() or args.pop("token", None)
+            args.pop("token", None)
+            status, body, retry_after = api.handle(method, args, token)
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            if retry_after is not None:
+                self.send_header("Retry-After", str(retry_after))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
+@contextmanager
+def running(**kwargs: Any) -> Iterator[FakeSlackWebAPI]:
+    api = FakeSlackWebAPI(**kwargs).start()
+    try:
+        yield api
+    finally:
+        api.stop()

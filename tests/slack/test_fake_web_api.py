@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from slack_sdk import WebClient
@@ -93,10 +92,8 @@ def test_429_is_retried_by_the_rate_limit_handler(
     slack_client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=1))
     slack_api.throttle("chat.postMessage", count=1, retry_after=0)
 
-    started = time.monotonic()
     slack_client.chat_postMessage(channel="C1", text="hi")
 
-    assert time.monotonic() - started < 2  # Retry-After 0 → slack_sdk sleeps 0 + random()
     assert slack_api.ratelimited_count == 1
     assert [c.status for c in slack_api.calls("chat.postMessage")] == [429, 200]
     assert len(slack_api.messages) == 1

@@ -1,0 +1,72 @@
+"""``POST /hooks/build`` over HTTP: cap the body, verify it, hand it on, answer 202.
+
+The size cap is enforced twice: on ``Content-Length`` before reading (an honest sender is
+told at once) and while streaming (a chunked or lying sender cannot make the bot buffer more
+than 1 MiB).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from bot.clock import Clock
+from bot.hooks.build import MAX_BODY_BYTES, BuildAnnouncement, verify_build_request
+from bot.hooks.errors import HookRejected
+
+PATH = "/hooks/build"
+
+
+def build_hook_router(
+    *, secret: bytes, clock: Clock, on_build: Callable[[BuildAnnouncement], None]
+) -> APIRouter:
+    """A router for the CI build hook; refuses to exist without a secret (fail closed)."""
+    if not secret:
+        raise ValueError("the build hook needs a signing secret; set RELEASEBOT_BUILD_HOOK_SECRET")
+    router = APIRouter()
+
+    @router.post(PATH, status_code=202)
+    async def receive_build(request: Request) -> JSONResponse:
+        try:
+            body = await _read_capped(request)
+            announcement = verify_build_request(
+                secret=secret, headers=request.headers, body=body, now=clock.now()
+            )
+        except HookRejected as rejected:
+            return JSONResponse(
+                {"accepted": False, "error": rejected.reason},
+                status_code=rejected.status_code,
+            )
+        await run_in_threadpool(on_build, announcement)
+        return JSONResponse(
+            {
+                "accepted": True,
+                "service": announcement.service,
+                "version": announcement.version,
+                "image": announcement.image,
+            },
+            status_code=202,
+        )
+
+    return router
+
+
+async def _read_capped(request: Request) -> bytes:
+    too_large = HookRejected(413, f"the body is larger than {MAX_BODY_BYTES} bytes (1 MiB)")
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise HookRejected(400, "the Content-Length header is not a number")
+        if int(declared) > MAX_BODY_BYTES:
+            raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)

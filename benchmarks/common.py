@@ -15,6 +15,8 @@ from pathlib import Path
 
 from kubernetes import client, config
 
+from bot.kube.sim.samples import deployment_manifest
+
 ROOT = Path(__file__).resolve().parent.parent
 KUBECTL = ROOT / ".venv" / "bin" / "kubectl"
 
@@ -70,20 +72,7 @@ def external_sim(tmp: Path, *, ready_after: float) -> Iterator[ExternalSim]:
 
 
 def deployment(name: str, image: str, replicas: int) -> dict[str, object]:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "strategy": {"rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
-            "template": {
-                "metadata": {"labels": {"app": name}},
-                "spec": {"containers": [{"name": name, "image": image}]},
-            },
-        },
-    }
+    return deployment_manifest(name, image=image, replicas=replicas, max_surge=1, max_unavailable=0)
 
 
 def wait_available(apps: client.AppsV1Api, namespace: str, names: list[str], limit: float) -> None:

@@ -10,28 +10,22 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.kube.sim.cluster import SimulatedCluster
-from bot.kube.sim.registry import admit
 from bot.kube.sim.resources import DEPLOYMENTS, PODS, REPLICASETS
 from bot.kube.sim.samples import deployment_manifest
 from bot.kube.sim.store import WatchEvent
+from tests.sim import simkit
 
 Obj = dict[str, Any]
 REPO = "registry.example.com/shop/web"
 
 
 def create(cluster: SimulatedCluster, namespace: str, name: str, **spec: Any) -> None:
-    manifest = deployment_manifest(name, **spec)
-    cluster.store.create(DEPLOYMENTS, namespace, admit(DEPLOYMENTS, manifest, None))
-    cluster.after_write()
+    simkit.create(cluster, deployment_manifest(name, **spec), namespace)
 
 
 def set_image(cluster: SimulatedCluster, namespace: str, name: str, image: str) -> None:
     """Change the image the way a person with a client would (not through the driver)."""
-    old = cluster.store.get(DEPLOYMENTS, namespace, name)
-    new = cluster.store.get(DEPLOYMENTS, namespace, name)
-    new["spec"]["template"]["spec"]["containers"][0]["image"] = image
-    cluster.store.update(DEPLOYMENTS, namespace, admit(DEPLOYMENTS, new, old))
-    cluster.after_write()
+    simkit.set_image(cluster, name, image, namespace)
 
 
 def settle(cluster: SimulatedCluster, *, limit: float = 120) -> None:

@@ -20,6 +20,7 @@ from bot.kube.sim.resources import DEPLOYMENTS, REPLICASETS
 from bot.kube.sim.serve import SimHandle, ensure_namespace
 from tests.conftest import Kubectl
 from tests.parity.scene import REPO, create, set_image, settle
+from tests.sim import simkit
 
 pytestmark = pytest.mark.kubectl
 
@@ -48,13 +49,10 @@ def twins(sim: SimHandle) -> Iterator[Callable[..., None]]:
 
 
 def annotate(sim: SimHandle, ns: str, cause: str) -> None:
-    from bot.kube.sim.registry import admit
+    def mutate(d: Obj) -> None:
+        d["metadata"].setdefault("annotations", {})["kubernetes.io/change-cause"] = cause
 
-    old = sim.cluster.store.get(DEPLOYMENTS, ns, "web")
-    new = sim.cluster.store.get(DEPLOYMENTS, ns, "web")
-    new["metadata"].setdefault("annotations", {})["kubernetes.io/change-cause"] = cause
-    sim.cluster.store.update(DEPLOYMENTS, ns, admit(DEPLOYMENTS, new, old))
-    sim.cluster.after_write()
+    simkit.change(sim.cluster, "web", mutate, ns)
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def external_sim(tmp: Path, *, ready_after: float) -> Iterator[ExternalSim]:
         [
             sys.executable,
             "-m",
-            "bot.cli",
+            "commands.cli",
             "sim",
             "--kubeconfig",
             str(kubeconfig),

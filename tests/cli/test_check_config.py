@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from commands.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

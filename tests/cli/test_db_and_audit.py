@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from bot.cli import main
+from commands.cli import main
 from storage.audit import append_event
 from storage.engine import make_engine
 from storage.models import AuditEventCreate

@@ -18,7 +18,7 @@ def test_sim_serves_kubectl_and_stops_on_sigterm(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "bot.cli",
+            "commands.cli",
             "sim",
             "--kubeconfig",
             str(kubeconfig),

@@ -1,4 +1,5 @@
-"""The `releasebot` command line."""
+"""The `releasebot` command line: the process entry point, above every other layer (it wires
+the bot, its slash commands and storage together)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="releasebot", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="releasebot", description="A ChatOps release bot for Slack and Kubernetes."
+    )
     sub = parser.add_subparsers(metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="roll a new image out on a simulated cluster and watch it")

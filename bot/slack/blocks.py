@@ -1,0 +1,179 @@
+"""Block Kit for every message and view, built from slack_sdk's models so that a payload
+Slack would refuse fails here, when it is built, rather than in a workspace."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.slack import messages as text
+from bot.workflow.model import BuildView, ReleaseView, Running
+from storage.models import ReleaseState
+
+# Interim action IDs until engineer B's bot/slack/actions.py lands; the listeners match on these.
+DEPLOY_BUILD = "releasebot_deploy_build"
+APPROVE = "releasebot_approve"
+REJECT = "releasebot_reject"
+CONFIRM = "releasebot_confirm"
+CANCEL = "releasebot_cancel"
+
+MAX_FIELDS = 10
+MAX_SECTION_TEXT = 3000
+
+
+def as_payload(blocks: Sequence[Block]) -> list[dict[str, Any]]:
+    """Validate and serialise; ``validate_json`` raises on anything Slack would reject."""
+    out = []
+    for block in blocks:
+        block.validate_json()
+        out.append(block.to_dict())
+    return out
+
+
+def _md(s: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=s[:MAX_SECTION_TEXT])
+
+
+def _section(s: str) -> SectionBlock:
+    return SectionBlock(text=_md(s))
+
+
+def _context(*lines: str) -> ContextBlock:
+    return ContextBlock(elements=[_md(line) for line in lines])
+
+
+def build_button_value(service: str, version: str, environment: str) -> str:
+    """A Deploy button carries what to deploy where, and nothing the listener should trust
+    beyond naming a request: the workflow checks it like a typed ``/deploy``."""
+    return json.dumps(
+        {"service": service, "version": version, "environment": environment},
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+
+
+def build_announcement(build: BuildView, auto_environments: tuple[str, ...]) -> list[Block]:
+    blocks: list[Block] = [
+        _section(text.build_title(build)),
+        _context(text.build_details(build)),
+    ]
+    if build.changelog:
+        blocks.append(_section(text.changelog(build)))
+    if auto_environments:
+        blocks.append(_context(text.auto_deploys(auto_environments)))
+    buttons = [
+        ButtonElement(
+            text=text.deploy_button(env),
+            action_id=f"{DEPLOY_BUILD}:{env}",
+            value=build_button_value(build.service, build.version, env),
+        )
+        for env in build.environments
+        if env not in auto_environments
+    ]
+    if buttons:
+        blocks.append(ActionsBlock(block_id="deploy", elements=buttons[:25]))
+    return blocks
+
+
+def _release_buttons(r: ReleaseView) -> ActionsBlock | None:
+    value = str(r.id)
+    if r.state is ReleaseState.AWAITING_APPROVAL:
+        return ActionsBlock(
+            block_id="vote",
+            elements=[
+                ButtonElement(text="Approve", action_id=APPROVE, value=value, style="primary"),
+                ButtonElement(text="Reject", action_id=REJECT, value=value, style="danger"),
+            ],
+        )
+    if r.state is ReleaseState.REQUESTED and r.policy == "manual":
+        return ActionsBlock(
+            block_id="confirm",
+            elements=[
+                ButtonElement(text="Confirm", action_id=CONFIRM, value=value, style="primary"),
+                ButtonElement(text="Cancel", action_id=CANCEL, value=value),
+            ],
+        )
+    return None
+
+
+def release_message(r: ReleaseView) -> list[Block]:
+    """The thread's parent: the first line says the state, the rest what and how far."""
+    blocks: list[Block] = [_section(text.state_line(r)), _context(text.request_details(r))]
+    if r.progress is not None and r.state not in {
+        ReleaseState.REQUESTED,
+        ReleaseState.AWAITING_APPROVAL,
+    }:
+        p = r.progress
+        blocks.append(_section(text.progress_bar(p) + (f"\n_{p.message}_" if p.message else "")))
+        blocks.append(SectionBlock(fields=[_md(f) for f in text.progress_fields(p)]))
+    detail = text.outcome_detail(r)
+    if detail:
+        blocks.append(_section(detail))
+    hint = text.policy_hint(r)
+    if hint:
+        blocks.append(_section(hint))
+    buttons = _release_buttons(r)
+    if buttons is not None:
+        blocks.append(buttons)
+    expiry = text.expiry_hint(r)
+    if expiry:
+        blocks.append(_context(expiry))
+    return blocks
+
+
+def notice(body: str) -> list[Block]:
+    return [_section(body)]
+
+
+def home(
+    rolling: Sequence[ReleaseView],
+    waiting: Sequence[ReleaseView],
+    running: Sequence[Running],
+    now: datetime,
+) -> list[Block]:
+    """App Home: what moves, what waits for whom, what runs where. Slack allows 100 blocks."""
+    blocks: list[Block] = [_section(text.HOME_ROLLING_OUT)]
+    if rolling:
+        for r in rolling[:15]:
+            line = text.state_line(r)
+            if r.progress is not None:
+                line += "\n" + text.progress_bar(r.progress)
+            blocks.append(_section(line))
+    else:
+        blocks.append(_context(text.HOME_NOTHING_ROLLING))
+    blocks += [DividerBlock(), _section(text.HOME_WAITING)]
+    if waiting:
+        for r in waiting[:15]:
+            blocks.append(_section(f"{text.state_line(r)}\n{text.policy_hint(r) or ''}".strip()))
+    else:
+        blocks.append(_context(text.HOME_NOTHING_WAITING))
+    blocks += [DividerBlock(), _section(text.HOME_RUNNING)]
+    if running:
+        for chunk_start in range(0, min(len(running), 50), MAX_FIELDS):
+            chunk = running[chunk_start : chunk_start + MAX_FIELDS]
+            blocks.append(SectionBlock(fields=[_md(_running_field(x, now)) for x in chunk]))
+    else:
+        blocks.append(_context(text.HOME_NOTHING_RUNNING))
+    blocks += [DividerBlock(), _context(text.HOME_FOOTER)]
+    return blocks
+
+
+def _running_field(x: Running, now: datetime) -> str:
+    by = f" by {text.who(x.by)}" if x.by else ""
+    rev = f" rev {x.revision}" if x.revision is not None else ""
+    return (
+        f"*{x.service}* · {x.environment}\n`{x.version or x.image or 'unknown'}`{rev}\n"
+        f"since {text.since(x.since, now)}{by}"
+    )

@@ -1,0 +1,67 @@
+"""Every text a person reads from the slash commands, in one place so they read as a set.
+
+Each refusal says what was wrong and shows a command that would work.
+"""
+
+from __future__ import annotations
+
+DEPLOY_USAGE = "/deploy <service> <version | image> [to] <environment> [because <reason>]"
+DEPLOY_EXAMPLE = "/deploy api 1.4.2 to production because the checkout fix"
+ROLLBACK_USAGE = "/rollback <service> <environment> [to <version> | revision <n>]"
+ROLLBACK_EXAMPLE = "/rollback api production to 1.4.1"
+RELEASES_USAGE = "/releases [service] [environment]  ·  /releases history <service> <environment>"
+RELEASES_EXAMPLE = "/releases history api production"
+
+DEPLOY_HELP = (
+    "*Deploy a version or an image*\n"
+    "`{usage}`\n"
+    "For example: `{example}`\n"
+    "Services: {services}\n"
+    "Environments: {environments}\n"
+    "A version is one CI announced; an image must be pinned by digest "
+    "(`…@sha256:…`) and come from the service's repository."
+)
+
+WRONG_SHAPE = "{problem}\nUse `{usage}`, for example `{example}`."
+MISSING_PARTS = "`{command}` needs {needed}."
+TOO_MANY_PARTS = "`{command}` got more words than it understands: `{extra}`."
+EMPTY_REASON = "`because` must be followed by a reason."
+
+UNKNOWN_SERVICE = "There is no service `{name}`. Services: {known}."
+UNKNOWN_ENVIRONMENT = "There is no environment `{name}`. Environments: {known}."
+
+VALUE_TOO_LONG = "The {what} is {length} characters long; at most {limit} are allowed."
+VALUE_LEADING_DASH = "The {what} `{shown}` starts with `-`; it must start with a letter or digit."
+VALUE_CONTROL = "The {what} contains a control character, which is never allowed."
+VALUE_BAD_CHARACTER = "The {what} `{shown}` contains `{char}`; {allowed}."
+ALLOWED_NAME = "a name is lower-case letters, digits and `-`"
+ALLOWED_TARGET = (
+    "a version or image is letters, digits and `.` `_` `-` `:` `/` `@` "
+    "(e.g. `1.4.2` or `registry.example.com/shop/api@sha256:…`)"
+)
+BAD_REVISION = "`revision` needs a positive whole number, e.g. `revision 12`; got `{shown}`."
+
+DEPLOY_REQUESTED = (
+    "Requested *{service} {version}* → *{environment}* ({state}). "
+    "Follow it in <#{channel}>; release `{id}`."
+)
+ROLLBACK_REQUESTED = (
+    "Rollback of *{service}* in *{environment}* to *{version}* requested ({state}). "
+    "Follow it in <#{channel}>; release `{id}`."
+)
+
+RELEASES_NOTHING = "Nothing is recorded yet{scope}. Deploy with `{example}`."
+RELEASES_RUNNING_HEADER = "*Running{scope}*"
+RELEASES_RUNNING_LINE = "• {service} in {environment}: {version}{revision}{since}{by}"
+RELEASES_UNKNOWN_VERSION = "nothing deployed by releasebot"
+RELEASES_PENDING_HEADER = "*In progress*"
+RELEASES_PENDING_LINE = "• {service} {version} → {environment}: {state}{waiting} (`{id}`)"
+RELEASES_WAITING = ", {have}/{need} approvals from {approvers}"
+RELEASES_HISTORY_HEADER = "*Last releases of {service} in {environment}*"
+RELEASES_HISTORY_LINE = "• {when} {kind} {version}: {state}, by <@{user}>{error}"
+RELEASES_HISTORY_EMPTY = "No releases of {service} in {environment} yet."
+
+INTERNAL_ERROR = (
+    "releasebot could not finish `{command}` because of an internal error. "
+    "Check `/releases` to see what happened before you try again."
+)

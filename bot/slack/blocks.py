@@ -3,7 +3,6 @@ Slack would refuse fails here, when it is built, rather than in a workspace."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -18,16 +17,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.slack import actions
 from bot.slack import messages as text
 from bot.workflow.model import BuildView, ReleaseView, Running
 from storage.models import ReleaseState
-
-# Interim action IDs until engineer B's bot/slack/actions.py lands; the listeners match on these.
-DEPLOY_BUILD = "releasebot_deploy_build"
-APPROVE = "releasebot_approve"
-REJECT = "releasebot_reject"
-CONFIRM = "releasebot_confirm"
-CANCEL = "releasebot_cancel"
 
 MAX_FIELDS = 10
 MAX_SECTION_TEXT = 3000
@@ -54,16 +47,6 @@ def _context(*lines: str) -> ContextBlock:
     return ContextBlock(elements=[_md(line) for line in lines])
 
 
-def build_button_value(service: str, version: str, environment: str) -> str:
-    """A Deploy button carries what to deploy where, and nothing the listener should trust
-    beyond naming a request: the workflow checks it like a typed ``/deploy``."""
-    return json.dumps(
-        {"service": service, "version": version, "environment": environment},
-        separators=(",", ":"),
-        sort_keys=True,
-    )
-
-
 def build_announcement(build: BuildView, auto_environments: tuple[str, ...]) -> list[Block]:
     blocks: list[Block] = [
         _section(text.build_title(build)),
@@ -76,8 +59,8 @@ def build_announcement(build: BuildView, auto_environments: tuple[str, ...]) -> 
     buttons = [
         ButtonElement(
             text=text.deploy_button(env),
-            action_id=f"{DEPLOY_BUILD}:{env}",
-            value=build_button_value(build.service, build.version, env),
+            action_id=actions.deploy_action_id(env),
+            value=actions.deploy_value(build.service, build.version, env),
         )
         for env in build.environments
         if env not in auto_environments
@@ -88,21 +71,25 @@ def build_announcement(build: BuildView, auto_environments: tuple[str, ...]) -> 
 
 
 def _release_buttons(r: ReleaseView) -> ActionsBlock | None:
-    value = str(r.id)
+    value = actions.release_value(r.id)
     if r.state is ReleaseState.AWAITING_APPROVAL:
         return ActionsBlock(
             block_id="vote",
             elements=[
-                ButtonElement(text="Approve", action_id=APPROVE, value=value, style="primary"),
-                ButtonElement(text="Reject", action_id=REJECT, value=value, style="danger"),
+                ButtonElement(
+                    text="Approve", action_id=actions.APPROVE, value=value, style="primary"
+                ),
+                ButtonElement(text="Reject", action_id=actions.REJECT, value=value, style="danger"),
             ],
         )
     if r.state is ReleaseState.REQUESTED and r.policy == "manual":
         return ActionsBlock(
             block_id="confirm",
             elements=[
-                ButtonElement(text="Confirm", action_id=CONFIRM, value=value, style="primary"),
-                ButtonElement(text="Cancel", action_id=CANCEL, value=value),
+                ButtonElement(
+                    text="Confirm", action_id=actions.CONFIRM, value=value, style="primary"
+                ),
+                ButtonElement(text="Cancel", action_id=actions.CANCEL, value=value),
             ],
         )
     return None

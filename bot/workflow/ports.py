@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Protocol
+
+from bot.kube.models import (
+    DeploymentState,
+    DeployResult,
+    History,
+    RolloutEvent,
+    UndoResult,
+)
 
 
 class GroupDirectory(Protocol):
@@ -10,3 +19,39 @@ class GroupDirectory(Protocol):
     again before a rollout starts."""
 
     def members(self, group: str) -> frozenset[str]: ...
+
+
+class RolloutDriver(Protocol):
+    """The part of :class:`bot.kube.driver.Cluster` (one namespace) the workflow drives.
+
+    Declared here with kube's value types so the workflow never imports the kubernetes client;
+    the sim-backed tests use the real driver through :mod:`bot.kube.clusters`.
+    """
+
+    def state(self, deployment: str, container: str | None = None) -> DeploymentState: ...
+
+    def history(self, deployment: str, container: str | None = None) -> History: ...
+
+    def deploy(
+        self,
+        deployment: str,
+        *,
+        image: str,
+        change_cause: str,
+        release_id: str,
+        container: str | None = None,
+    ) -> DeployResult: ...
+
+    def undo(self, deployment: str, to_revision: int | None = None) -> UndoResult: ...
+
+    def watch_rollout(
+        self, deployment: str, *, timeout: float, container: str | None = None
+    ) -> Iterator[RolloutEvent]: ...
+
+
+class ClusterProvider(Protocol):
+    """One driver per environment (its cluster and namespace from releasebot.yml)."""
+
+    def driver(self, environment: str) -> RolloutDriver: ...
+
+    def close(self) -> None: ...

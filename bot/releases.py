@@ -1,0 +1,552 @@
+"""ReleaseWorkflow: the one object the Slack layer, the build hook and the scheduler talk to.
+
+Every method is one short transaction that commits the new state and its audit event
+together, then publishes events with fresh snapshots; cluster work happens in the runner
+(:mod:`bot.workflow.rollouts`) on the executor, never while a transaction is open.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import uuid
+
+import sqlalchemy
+from sqlmodel import Session, col, select
+
+from bot.clock import Clock
+from bot.config import ReleasebotConfig
+from bot.hooks.build import BuildAnnouncement
+from bot.workflow import audit
+from bot.workflow.approvals import counted_approvals, describe, is_eligible
+from bot.workflow.database import Database
+from bot.workflow.errors import BadRequest, Conflict, NotAllowed, WorkflowError
+from bot.workflow.events import (
+    BuildAnnounced,
+    EventSink,
+    ReleaseDecided,
+    ReleaseRequested,
+    VoteRecorded,
+)
+from bot.workflow.model import Actor, BuildView, ReleaseView, Running
+from bot.workflow.ports import ClusterProvider, GroupDirectory
+from bot.workflow.requests import check_promotion, lookup, resolve_target
+from bot.workflow.rollbacks import plan_rollback
+from bot.workflow.rollouts import Job, RolloutRunner
+from bot.workflow.views import approvals_for
+from storage.builds import record_build
+from storage.errors import BuildConflict
+from storage.models import (
+    ACTIVE_STATES,
+    BuildCreate,
+    Release,
+    ReleaseCreate,
+    ReleaseKind,
+    ReleaseState,
+    VoteDecision,
+)
+from storage.releases import (
+    active_release,
+    create_release,
+    recent_releases,
+    releases_in_states,
+    transition_release,
+)
+from storage.votes import active_votes, cast_vote, withdraw_vote
+
+log = logging.getLogger(__name__)
+
+BEFORE_START = (ReleaseState.REQUESTED, ReleaseState.AWAITING_APPROVAL, ReleaseState.APPROVED)
+
+
+class ReleaseWorkflow:
+    def __init__(
+        self,
+        *,
+        config: ReleasebotConfig,
+        engine: sqlalchemy.Engine,
+        clock: Clock,
+        events: EventSink,
+        groups: GroupDirectory,
+        clusters: ClusterProvider,
+        bot_actor: Actor,
+        executor: concurrent.futures.Executor | None = None,
+    ) -> None:
+        self._config = config
+        self._clock = clock
+        self._events = events
+        self._groups = groups
+        self._clusters = clusters
+        self._bot = bot_actor
+        self._own_executor = executor is None
+        self._executor = executor or concurrent.futures.ThreadPoolExecutor(
+            max_workers=8, thread_name_prefix="rollout"
+        )
+        self._db = Database(engine, config)
+        self._runner = RolloutRunner(
+            db=self._db,
+            clusters=clusters,
+            groups=groups,
+            events=events,
+            clock=clock,
+            executor=self._executor,
+            bot_actor=bot_actor,
+        )
+
+    # -- builds --------------------------------------------------------------------------
+
+    def announce_build(self, build: BuildAnnouncement) -> BuildView:
+        """Record a CI build, announce it, and deploy it where the policy is ``auto``."""
+        try:
+            service = self._config.service(build.service)
+        except LookupError as err:
+            raise BadRequest(str(err)) from None
+        try:
+            with self._db.session() as session:
+                record_build(
+                    session=session,
+                    build_in=BuildCreate(
+                        service=build.service,
+                        version=build.version,
+                        image=build.image,
+                        digest=build.digest,
+                        commit=build.commit,
+                        branch=build.branch,
+                        pipeline_url=build.pipeline_url,
+                        changelog="\n".join(build.changelog) or None,
+                    ),
+                    now=self._clock.now(),
+                )
+        except BuildConflict as err:
+            raise Conflict(str(err)) from None
+        view = BuildView(
+            service=build.service,
+            version=build.version,
+            image=build.image,
+            digest=build.digest,
+            commit=build.commit,
+            branch=build.branch,
+            pipeline_url=build.pipeline_url,
+            changelog=tuple(build.changelog),
+            channel=service.channel,
+            environments=service.environments_allowed,
+        )
+        auto = tuple(
+            name
+            for name in service.environments_allowed
+            if self._config.environment(name).policy == "auto"
+        )
+        self._events.publish(BuildAnnounced(view, auto))
+        for environment in auto:
+            try:
+                self.request_deploy(
+                    actor=self._bot,
+                    service=build.service,
+                    environment=environment,
+                    target=build.version,
+                    reason=f"continuous deployment of {build.version}",
+                )
+            except WorkflowError as err:
+                log.info(
+                    "%s %s not deployed to %s: %s",
+                    build.service,
+                    build.version,
+                    environment,
+                    err.message,
+                )
+        return view
+
+    # -- requests ------------------------------------------------------------------------
+
+    def request_deploy(
+        self,
+        *,
+        actor: Actor,
+        service: str,
+        environment: str,
+        target: str,
+        reason: str | None = None,
+    ) -> ReleaseView:
+        svc, env = lookup(self._config, service, environment)
+        now = self._clock.now()
+        with self._db.session() as session:
+            chosen = resolve_target(session, svc, target)
+            check_promotion(session, self._config, service, environment, chosen.digest)
+            rule = env.approvals if env.policy == "approval" else None
+            state = {
+                "auto": ReleaseState.APPROVED,
+                "manual": ReleaseState.REQUESTED,
+                "approval": ReleaseState.AWAITING_APPROVAL,
+            }[env.policy]
+            release = create_release(
+                session=session,
+                release_in=ReleaseCreate(
+                    service=service,
+                    environment=environment,
+                    version=chosen.version,
+                    image=chosen.image,
+                    digest=chosen.digest,
+                    kind=ReleaseKind.DEPLOY,
+                    requester_user_id=actor.user_id,
+                    requester_team_id=actor.team_id,
+                    reason=reason,
+                    required_approvals=rule.required if rule is not None else 0,
+                    slack_channel=svc.channel,
+                    expires_at=now + rule.expire_after if rule is not None else None,
+                    state=state,
+                ),
+                now=now,
+            )
+            audit.record(
+                session,
+                action="deploy_requested",
+                release=release,
+                actor=actor,
+                now=now,
+                reason=reason,
+            )
+            view = self._db.view(session, release)
+        self._events.publish(ReleaseRequested(view))
+        if state is ReleaseState.APPROVED:
+            self._runner.start(Job(release.id))
+        return view
+
+    def confirm(self, *, actor: Actor, release_id: uuid.UUID) -> ReleaseView:
+        now = self._clock.now()
+        with self._db.session() as session:
+            release = self._db.release(session, release_id)
+            if actor.user_id != release.requester_user_id:
+                raise NotAllowed(
+                    f"only <@{release.requester_user_id}>, who asked for this release, can "
+                    "confirm it."
+                )
+            if release.state is not ReleaseState.REQUESTED:
+                raise Conflict(
+                    f"release {release_id} is {release.state.value}; nothing to confirm."
+                )
+            release = transition_release(
+                session=session,
+                release_id=release_id,
+                expected=ReleaseState.REQUESTED,
+                new=ReleaseState.APPROVED,
+                now=now,
+            )
+            audit.record(session, action="confirmed", release=release, actor=actor, now=now)
+            view = self._db.view(session, release)
+        self._events.publish(ReleaseDecided(view, actor))
+        self._runner.start(Job(release_id))
+        return view
+
+    def vote(self, *, actor: Actor, release_id: uuid.UUID, decision: VoteDecision) -> ReleaseView:
+        now = self._clock.now()
+        approved = False
+        with self._db.session() as session:
+            release = self._db.release(session, release_id)
+            rule = approvals_for(self._config, release)
+            if release.state is not ReleaseState.AWAITING_APPROVAL or rule is None:
+                raise Conflict(
+                    f"release {release_id} is {release.state.value}; it is not waiting for votes."
+                )
+            if actor.user_id == release.requester_user_id:
+                raise NotAllowed(
+                    "you requested this release, so you cannot approve or reject it; "
+                    f"ask one of {describe(rule)}."
+                )
+            if not is_eligible(rule, self._groups, actor.user_id):
+                raise NotAllowed(
+                    f"you are not an approver for {release.service} in {release.environment}; "
+                    f"approvers are {describe(rule)}."
+                )
+            cast = cast_vote(
+                session=session,
+                release_id=release_id,
+                user_id=actor.user_id,
+                team_id=actor.team_id,
+                decision=decision,
+                digest=release.digest,
+                now=now,
+            )
+            if cast.created:
+                audit.record(
+                    session, action=f"vote_{decision.value}", release=release, actor=actor, now=now
+                )
+            decided: ReleaseState | None = None
+            counted: list[str] = []
+            if cast.created and decision is VoteDecision.REJECT:
+                decided = ReleaseState.REJECTED
+            elif cast.created:
+                votes = active_votes(session=session, release_id=release_id, digest=release.digest)
+                counted = counted_approvals(
+                    rule,
+                    self._groups,
+                    votes,
+                    requester=release.requester_user_id,
+                    digest=release.digest,
+                )
+                if len(counted) >= release.required_approvals:
+                    decided = ReleaseState.APPROVED
+            if decided is not None:
+                release = transition_release(
+                    session=session,
+                    release_id=release_id,
+                    expected=ReleaseState.AWAITING_APPROVAL,
+                    new=decided,
+                    now=now,
+                )
+                audit.record(
+                    session,
+                    action=decided.value,
+                    release=release,
+                    actor=actor,
+                    now=now,
+                    approvers=counted,
+                )
+                approved = decided is ReleaseState.APPROVED
+            view = self._db.view(session, release)
+        self._events.publish(VoteRecorded(view, actor, cast.created))
+        if decided is not None:
+            self._events.publish(ReleaseDecided(view, actor))
+        if approved:
+            self._runner.start(Job(release_id))
+        return view
+
+    def withdraw_vote(self, *, actor: Actor, release_id: uuid.UUID) -> ReleaseView:
+        now = self._clock.now()
+        with self._db.session() as session:
+            release = self._db.release(session, release_id)
+            if release.state is not ReleaseState.AWAITING_APPROVAL:
+                raise Conflict(
+                    f"release {release_id} is {release.state.value}; votes can only be "
+                    "withdrawn before the rollout starts."
+                )
+            withdrawn = withdraw_vote(
+                session=session, release_id=release_id, user_id=actor.user_id, now=now
+            )
+            if withdrawn:
+                audit.record(
+                    session, action="vote_withdrawn", release=release, actor=actor, now=now
+                )
+            view = self._db.view(session, release)
+        self._events.publish(VoteRecorded(view, actor, False))
+        return view
+
+    def cancel(self, *, actor: Actor, release_id: uuid.UUID) -> ReleaseView:
+        now = self._clock.now()
+        with self._db.session() as session:
+            release = self._db.release(session, release_id)
+            if actor.user_id != release.requester_user_id:
+                raise NotAllowed(
+                    f"only <@{release.requester_user_id}>, who asked for this release, can "
+                    "cancel it."
+                )
+            if release.state not in BEFORE_START:
+                raise Conflict(
+                    f"release {release_id} is {release.state.value}; it can only be cancelled "
+                    "before the rollout starts (use /rollback after that)."
+                )
+            release = transition_release(
+                session=session,
+                release_id=release_id,
+                expected=release.state,
+                new=ReleaseState.CANCELLED,
+                now=now,
+            )
+            audit.record(session, action="cancelled", release=release, actor=actor, now=now)
+            view = self._db.view(session, release)
+        self._events.publish(ReleaseDecided(view, actor))
+        return view
+
+    def request_rollback(
+        self,
+        *,
+        actor: Actor,
+        service: str,
+        environment: str,
+        to_version: str | None = None,
+        to_revision: int | None = None,
+    ) -> ReleaseView:
+        svc, env = lookup(self._config, service, environment)
+        if to_version is not None and to_revision is not None:
+            raise BadRequest("say either `to <version>` or `revision <n>`, not both")
+        driver = self._clusters.driver(environment)
+        with self._db.session() as session:
+            plan = plan_rollback(session, svc, environment, driver, to_version, to_revision)
+        now = self._clock.now()
+        rule = env.rollback_approvals
+        stopped: uuid.UUID | None = None
+        with self._db.session() as session:
+            holder = active_release(session=session, service=service, environment=environment)
+            if holder is not None and holder.state is ReleaseState.ROLLING_OUT:
+                stopped = holder.id
+                failed = transition_release(
+                    session=session,
+                    release_id=holder.id,
+                    expected=ReleaseState.ROLLING_OUT,
+                    new=ReleaseState.FAILED,
+                    now=now,
+                    error=f"stopped: <@{actor.user_id}> asked for a rollback",
+                )
+                audit.record(
+                    session, action="rollout_stopped", release=failed, actor=actor, now=now
+                )
+                if to_version is None and to_revision is None and holder.revision_before:
+                    plan = plan.to(holder.revision_before)
+            release = create_release(
+                session=session,
+                release_in=ReleaseCreate(
+                    service=service,
+                    environment=environment,
+                    version=plan.version,
+                    image=plan.image,
+                    digest=plan.digest,
+                    kind=ReleaseKind.ROLLBACK,
+                    requester_user_id=actor.user_id,
+                    requester_team_id=actor.team_id,
+                    reason=f"rollback to revision {plan.revision}",
+                    required_approvals=rule.required if rule is not None else 0,
+                    slack_channel=svc.channel,
+                    expires_at=now + rule.expire_after if rule is not None else None,
+                    state=ReleaseState.AWAITING_APPROVAL if rule else ReleaseState.APPROVED,
+                ),
+                now=now,
+            )
+            audit.record(
+                session,
+                action="rollback_requested",
+                release=release,
+                actor=actor,
+                now=now,
+                to_revision=plan.revision,
+                rollback_of=None if stopped is None else str(stopped),
+            )
+            view = self._db.view(session, release)
+        if stopped is not None:
+            self._runner.stop(stopped)
+            self._runner.link_rollback(release.id, stopped)
+        self._events.publish(ReleaseRequested(view))
+        self._runner.remember_undo(release.id, plan.revision)
+        if rule is None:
+            self._runner.start(Job(release.id, undo_to=plan.revision))
+        return view
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def release(self, release_id: uuid.UUID) -> ReleaseView:
+        with self._db.session() as session:
+            return self._db.view(session, self._db.release(session, release_id))
+
+    def release_for_message(self, channel: str, ts: str) -> ReleaseView | None:
+        with self._db.session() as session:
+            release = session.exec(
+                select(Release).where(
+                    Release.slack_channel == channel, Release.slack_thread_ts == ts
+                )
+            ).first()
+            return None if release is None else self._db.view(session, release)
+
+    def remember_message(self, release_id: uuid.UUID, channel: str, ts: str) -> None:
+        with self._db.session() as session:
+            release = self._db.release(session, release_id)
+            release.slack_channel = channel
+            release.slack_thread_ts = ts
+            session.add(release)
+
+    def running(self, service: str | None = None, environment: str | None = None) -> list[Running]:
+        found: list[Running] = []
+        with self._db.session() as session:
+            for name, svc in self._config.services.items():
+                if service is not None and name != service:
+                    continue
+                for env in svc.environments_allowed:
+                    if environment is not None and env != environment:
+                        continue
+                    last = _last_succeeded(session, name, env)
+                    found.append(
+                        Running(
+                            service=name,
+                            environment=env,
+                            version=None if last is None else last.version,
+                            image=None if last is None else last.image,
+                            revision=None if last is None else last.revision_after,
+                            since=None if last is None else last.finished_at,
+                            by=None if last is None else last.requester_user_id,
+                        )
+                    )
+        return found
+
+    def pending(self) -> list[ReleaseView]:
+        with self._db.session() as session:
+            rows = releases_in_states(session=session, states=sorted(ACTIVE_STATES))
+            return [self._db.view(session, r) for r in rows]
+
+    def history(self, service: str, environment: str, limit: int = 10) -> list[ReleaseView]:
+        lookup(self._config, service, environment)
+        with self._db.session() as session:
+            rows = recent_releases(
+                session=session, service=service, environment=environment, limit=limit
+            )
+            return [self._db.view(session, r) for r in rows]
+
+    # -- jobs and lifecycle --------------------------------------------------------------
+
+    def expire_due(self) -> list[ReleaseView]:
+        now = self._clock.now()
+        expired: list[ReleaseView] = []
+        with self._db.session() as session:
+            waiting = releases_in_states(
+                session=session,
+                states=[ReleaseState.REQUESTED, ReleaseState.AWAITING_APPROVAL],
+            )
+            for release in waiting:
+                if release.expires_at is None or release.expires_at > now:
+                    continue
+                done = transition_release(
+                    session=session,
+                    release_id=release.id,
+                    expected=release.state,
+                    new=ReleaseState.EXPIRED,
+                    now=now,
+                )
+                audit.record(session, action="expired", release=done, actor=None, now=now)
+                expired.append(self._db.view(session, done))
+        for view in expired:
+            self._events.publish(ReleaseDecided(view, None))
+        return expired
+
+    def resume(self) -> None:
+        """Re-attach to releases left rolling out; patch only those whose patch never landed."""
+        with self._db.session() as session:
+            stuck = releases_in_states(session=session, states=[ReleaseState.ROLLING_OUT])
+        for release in stuck:
+            svc = self._config.service(release.service)
+            patched = True
+            if release.kind is ReleaseKind.DEPLOY:
+                driver = self._clusters.driver(release.environment)
+                state = driver.state(svc.deployment, svc.container_name)
+                patched = state.release_id == str(release.id)
+            self._runner.start(Job(release.id, patch=not patched))
+        approved_left: list[Release]
+        with self._db.session() as session:
+            approved_left = releases_in_states(session=session, states=[ReleaseState.APPROVED])
+        for release in approved_left:
+            if release.kind is ReleaseKind.DEPLOY:
+                self._runner.start(Job(release.id))
+
+    def wait_idle(self, timeout: float) -> bool:
+        return self._runner.wait_idle(timeout)
+
+    def close(self) -> None:
+        if self._own_executor:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _last_succeeded(session: Session, service: str, environment: str) -> Release | None:
+    return session.exec(
+        select(Release)
+        .where(
+            Release.service == service,
+            Release.environment == environment,
+            Release.state == ReleaseState.SUCCEEDED,
+        )
+        .order_by(col(Release.finished_at).desc())
+    ).first()

@@ -1,0 +1,79 @@
+"""Short transactions that speak the workflow's errors, and snapshots built inside them.
+
+On SQLite every transaction holds the write lock until it ends, so no session is ever held
+across a cluster call; storage's errors become the refusals a person can act on.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from bot.config import ReleasebotConfig
+from bot.workflow.errors import BadRequest, Conflict, Unavailable
+from bot.workflow.model import Progress, ReleaseView
+from bot.workflow.views import to_view
+from storage.errors import DatabaseUnavailable, ReleaseLocked, StaleState
+from storage.models import Release
+from storage.releases import get_release
+from storage.votes import active_votes
+
+
+class Database:
+    def __init__(self, engine: Engine, config: ReleasebotConfig) -> None:
+        self.engine = engine
+        self.config = config
+        self._progress: dict[uuid.UUID, Progress] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction, committed on success; nothing it did survives an error."""
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                yield session
+                session.commit()
+        except DatabaseUnavailable as err:
+            raise Unavailable(
+                "the release database cannot be reached, so nothing was changed or deployed; "
+                "try again in a minute."
+            ) from err
+        except OperationalError as err:
+            raise Unavailable(
+                "the release database failed, so nothing was changed or deployed; try again."
+            ) from err
+        except ReleaseLocked as err:
+            raise Conflict(
+                f"{err.service} in {err.environment} is held by release {err.holder_id} "
+                f"(requested by <@{err.holder_requester}>, {err.holder_state}); wait for it "
+                "to finish or cancel it first."
+            ) from err
+        except StaleState as err:
+            raise Conflict(
+                f"release {err.release_id} is {err.actual or 'gone'} now, not {err.expected}; "
+                "someone acted on it first."
+            ) from err
+
+    def release(self, session: Session, release_id: uuid.UUID) -> Release:
+        release = get_release(session=session, release_id=release_id)
+        if release is None:
+            raise BadRequest(f"there is no release {release_id}")
+        return release
+
+    def view(self, session: Session, release: Release) -> ReleaseView:
+        session.flush()
+        session.refresh(release)
+        with self._lock:
+            progress = self._progress.get(release.id)
+        votes = active_votes(session=session, release_id=release.id)
+        return to_view(self.config, release, votes, progress)
+
+    def set_progress(self, release_id: uuid.UUID, progress: Progress) -> None:
+        with self._lock:
+            self._progress[release_id] = progress

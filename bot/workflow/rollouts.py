@@ -1,0 +1,433 @@
+"""The runner: takes an approved release to the cluster and follows it to its end.
+
+State is committed before each side effect (``approved → rolling_out`` before the patch), the
+Deployment carries the release id so a repeated patch is a no-op, and every finish is a
+compare-and-set: a release stopped by a rollback meanwhile is left alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from concurrent.futures import Executor, Future
+from concurrent.futures import wait as wait_futures
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.images import parse_image
+from bot.kube.models import (
+    PodChanged,
+    RolloutFailed,
+    RolloutProgress,
+    RolloutSucceeded,
+    RolloutTimedOut,
+)
+from bot.workflow import audit
+from bot.workflow.approvals import counted_approvals
+from bot.workflow.database import Database
+from bot.workflow.errors import WorkflowError
+from bot.workflow.events import (
+    EventSink,
+    PodTrouble,
+    RolloutFinished,
+    RolloutProgressed,
+    RolloutStarted,
+)
+from bot.workflow.model import Actor, Progress
+from bot.workflow.ports import ClusterProvider, GroupDirectory, RolloutDriver
+from bot.workflow.views import approvals_for
+from storage.errors import StaleState
+from storage.models import Release, ReleaseCreate, ReleaseKind, ReleaseState
+from storage.releases import create_release, get_release, transition_release
+from storage.votes import active_votes
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_SECONDS = 600.0
+TROUBLE = frozenset(
+    {
+        "ImagePullBackOff",
+        "ErrImagePull",
+        "CrashLoopBackOff",
+        "CreateContainerConfigError",
+        "InvalidImageName",
+        "RunContainerError",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Job:
+    release_id: uuid.UUID
+    undo_to: int | None = None
+    """For rollbacks: the revision to go back to (None: the one before the current)."""
+    patch: bool = True
+    """False when re-attaching after a restart and the patch is already in the cluster."""
+
+
+class RolloutRunner:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clusters: ClusterProvider,
+        groups: GroupDirectory,
+        events: EventSink,
+        clock: Clock,
+        executor: Executor,
+        bot_actor: Actor,
+    ) -> None:
+        self._db = db
+        self._clusters = clusters
+        self._groups = groups
+        self._events = events
+        self._clock = clock
+        self._executor = executor
+        self._bot = bot_actor
+        self._lock = threading.Lock()
+        self._futures: set[Future[None]] = set()
+        self._stopped: set[uuid.UUID] = set()
+        self._undo_targets: dict[uuid.UUID, int | None] = {}
+        self._rollback_of: dict[uuid.UUID, uuid.UUID] = {}
+
+    # -- scheduling ----------------------------------------------------------------------
+
+    def remember_undo(self, release_id: uuid.UUID, to_revision: int | None) -> None:
+        """A rollback waiting for approval keeps its target until it starts."""
+        with self._lock:
+            self._undo_targets[release_id] = to_revision
+
+    def start(self, job: Job) -> None:
+        future = self._executor.submit(self._guarded, job)
+        with self._lock:
+            self._futures.add(future)
+        future.add_done_callback(self._forget)
+
+    def stop(self, release_id: uuid.UUID) -> None:
+        """Stop following a release (a rollback took it over); the watch ends at its next event."""
+        with self._lock:
+            self._stopped.add(release_id)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait (real time) until every rollout started so far, and any it started, is done."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                pending = set(self._futures)
+            remaining = deadline - time.monotonic()
+            if not pending:
+                return True
+            if remaining <= 0:
+                return False
+            wait_futures(pending, timeout=remaining)
+
+    def _forget(self, future: Future[None]) -> None:
+        with self._lock:
+            self._futures.discard(future)
+
+    def _guarded(self, job: Job) -> None:
+        try:
+            self.run(job)
+        except Exception as err:  # the runner must not die silently with a release in flight
+            log.exception("rollout of release %s crashed", job.release_id)
+            self._fail_if_running(job.release_id, f"releasebot error: {err}")
+
+    # -- the rollout ---------------------------------------------------------------------
+
+    def run(self, job: Job) -> None:
+        release = self._begin(job) if job.patch else self._load(job.release_id)
+        if release is None:
+            return
+        driver = self._clusters.driver(release.environment)
+        service = self._db.config.service(release.service)
+        if job.patch:
+            try:
+                self._patch(driver, release, job)
+            except Exception as err:
+                self._finish(release.id, ReleaseState.FAILED, error=f"the patch failed: {err}")
+                return
+        self._follow(driver, release, service.deployment, service.container_name)
+
+    def _load(self, release_id: uuid.UUID) -> Release | None:
+        with self._db.session() as session:
+            return get_release(session=session, release_id=release_id)
+
+    def _begin(self, job: Job) -> Release | None:
+        """Re-check approvals, read the revision before, and commit ``rolling_out``."""
+        with self._db.session() as session:
+            release = get_release(session=session, release_id=job.release_id)
+            if release is None or release.state is not ReleaseState.APPROVED:
+                return None
+            rule = approvals_for(self._db.config, release)
+            if rule is not None and release.required_approvals:
+                votes = active_votes(session=session, release_id=release.id)
+                counted = counted_approvals(
+                    rule,
+                    self._groups,
+                    votes,
+                    requester=release.requester_user_id,
+                    digest=release.digest,
+                )
+                if len(counted) < release.required_approvals:
+                    transition_release(
+                        session=session,
+                        release_id=release.id,
+                        expected=ReleaseState.APPROVED,
+                        new=ReleaseState.AWAITING_APPROVAL,
+                        now=self._clock.now(),
+                    )
+                    audit.record(
+                        session,
+                        action="approval_lapsed",
+                        release=release,
+                        actor=None,
+                        now=self._clock.now(),
+                        approvers=counted,
+                    )
+                    return None
+        service = self._db.config.service(release.service)
+        driver = self._clusters.driver(release.environment)
+        try:
+            before = driver.state(service.deployment, service.container_name).revision
+        except Exception as err:
+            self._transition(release.id, ReleaseState.APPROVED, ReleaseState.FAILED, str(err))
+            return None
+        with self._db.session() as session:
+            release = transition_release(
+                session=session,
+                release_id=job.release_id,
+                expected=ReleaseState.APPROVED,
+                new=ReleaseState.ROLLING_OUT,
+                now=self._clock.now(),
+                revision_before=before,
+            )
+            audit.record(
+                session,
+                action="rollout_started",
+                release=release,
+                actor=None,
+                now=self._clock.now(),
+            )
+            view = self._db.view(session, release)
+        self._events.publish(RolloutStarted(view))
+        return release
+
+    def _patch(self, driver: RolloutDriver, release: Release, job: Job) -> None:
+        service = self._db.config.service(release.service)
+        if release.kind is ReleaseKind.ROLLBACK:
+            with self._lock:
+                target = self._undo_targets.pop(release.id, job.undo_to)
+            driver.undo(service.deployment, target if target is not None else job.undo_to)
+            return
+        image = f"{parse_image(release.image).repository_name}@{release.digest}"
+        driver.deploy(
+            service.deployment,
+            image=image,
+            change_cause=(
+                f"releasebot: {release.service} {release.version} by "
+                f"{release.requester_user_id} (release {release.id})"
+            ),
+            release_id=str(release.id),
+            container=service.container_name,
+        )
+
+    def _follow(
+        self, driver: RolloutDriver, release: Release, deployment: str, container: str
+    ) -> None:
+        env = self._db.config.environment(release.environment)
+        timeout = (
+            env.progress_timeout.total_seconds()
+            if env.progress_timeout is not None
+            else DEFAULT_TIMEOUT_SECONDS
+        )
+        troubled: set[tuple[str, str]] = set()
+        try:
+            for event in driver.watch_rollout(deployment, timeout=timeout, container=container):
+                with self._lock:
+                    if release.id in self._stopped:
+                        return
+                if isinstance(event, RolloutProgress):
+                    self._progress(release.id, event)
+                elif isinstance(event, PodChanged) and event.waiting_reason in TROUBLE:
+                    key = (event.name, event.waiting_reason)
+                    if key not in troubled:
+                        troubled.add(key)
+                        self._trouble(release.id, event.name, event.waiting_reason)
+                elif isinstance(event, RolloutSucceeded):
+                    self._finish(release.id, ReleaseState.SUCCEEDED, revision=event.revision)
+                    return
+                elif isinstance(event, RolloutFailed | RolloutTimedOut):
+                    self._finish(release.id, ReleaseState.FAILED, error=event.message)
+                    return
+        except Exception as err:
+            self._finish(release.id, ReleaseState.FAILED, error=f"lost the rollout: {err}")
+
+    def _progress(self, release_id: uuid.UUID, event: RolloutProgress) -> None:
+        counts, strategy = event.counts, event.strategy
+        self._db.set_progress(
+            release_id,
+            Progress(
+                message=event.message,
+                desired=counts.desired,
+                updated=counts.updated,
+                ready=counts.ready,
+                available=counts.available,
+                old_pending_termination=counts.old_pending_termination,
+                max_surge=strategy.max_surge,
+                max_unavailable=strategy.max_unavailable,
+            ),
+        )
+        with self._db.session() as session:
+            view = self._db.view(session, self._db.release(session, release_id))
+        self._events.publish(RolloutProgressed(view))
+
+    def _trouble(self, release_id: uuid.UUID, pod: str, reason: str) -> None:
+        with self._db.session() as session:
+            view = self._db.view(session, self._db.release(session, release_id))
+        self._events.publish(PodTrouble(view, pod, reason))
+
+    # -- endings -------------------------------------------------------------------------
+
+    def _finish(
+        self,
+        release_id: uuid.UUID,
+        state: ReleaseState,
+        *,
+        revision: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        try:
+            with self._db.session() as session:
+                release = transition_release(
+                    session=session,
+                    release_id=release_id,
+                    expected=ReleaseState.ROLLING_OUT,
+                    new=state,
+                    now=self._clock.now(),
+                    revision_after=revision,
+                    error=error,
+                )
+                audit.record(
+                    session,
+                    action=f"rollout_{state.value}",
+                    release=release,
+                    actor=None,
+                    now=self._clock.now(),
+                    error=error,
+                )
+                view = self._db.view(session, release)
+        except WorkflowError:
+            return  # stopped or moved on by someone else; they own the ending
+        self._events.publish(RolloutFinished(view))
+        if release.kind is ReleaseKind.ROLLBACK and state is ReleaseState.SUCCEEDED:
+            self._mark_rolled_back(release)
+        env = self._db.config.environment(release.environment)
+        if (
+            state is ReleaseState.FAILED
+            and release.kind is ReleaseKind.DEPLOY
+            and env.on_failure == "rollback"
+        ):
+            self._auto_rollback(release)
+
+    def _auto_rollback(self, failed: Release) -> None:
+        """A failed deploy goes back to the revision before it, as its own rollback release."""
+        with self._db.session() as session:
+            previous = session.get(Release, failed.id)
+            assert previous is not None
+            rollback = create_release(
+                session=session,
+                release_in=ReleaseCreate(
+                    service=failed.service,
+                    environment=failed.environment,
+                    version=f"revision {failed.revision_before}",
+                    image=failed.image,
+                    digest=failed.digest,
+                    kind=ReleaseKind.ROLLBACK,
+                    requester_user_id=self._bot.user_id,
+                    requester_team_id=self._bot.team_id,
+                    reason=f"automatic rollback of release {failed.id}: {failed.error}",
+                    slack_channel=failed.slack_channel,
+                    slack_thread_ts=failed.slack_thread_ts,
+                    state=ReleaseState.APPROVED,
+                ),
+                now=self._clock.now(),
+            )
+            audit.record(
+                session,
+                action="rollback_requested",
+                release=rollback,
+                actor=self._bot,
+                now=self._clock.now(),
+                rollback_of=str(failed.id),
+            )
+        with self._lock:
+            self._rollback_of[rollback.id] = failed.id
+        self.run(Job(rollback.id, undo_to=failed.revision_before))
+
+    def link_rollback(self, rollback_id: uuid.UUID, of: uuid.UUID) -> None:
+        with self._lock:
+            self._rollback_of[rollback_id] = of
+
+    def rollback_of(self, rollback_id: uuid.UUID) -> uuid.UUID | None:
+        with self._lock:
+            return self._rollback_of.get(rollback_id)
+
+    def _mark_rolled_back(self, rollback: Release) -> None:
+        with self._lock:
+            original = self._rollback_of.get(rollback.id)
+        if original is None:
+            return
+        try:
+            with self._db.session() as session:
+                done = transition_release(
+                    session=session,
+                    release_id=original,
+                    expected=ReleaseState.FAILED,
+                    new=ReleaseState.ROLLED_BACK,
+                    now=self._clock.now(),
+                    revision_after=rollback.revision_after,
+                )
+                audit.record(
+                    session,
+                    action="rolled_back",
+                    release=done,
+                    actor=None,
+                    now=self._clock.now(),
+                    by_release=str(rollback.id),
+                )
+                view = self._db.view(session, done)
+        except WorkflowError:
+            return
+        self._events.publish(RolloutFinished(view))
+
+    def _transition(
+        self, release_id: uuid.UUID, expected: ReleaseState, new: ReleaseState, error: str
+    ) -> None:
+        try:
+            with self._db.session() as session:
+                release = transition_release(
+                    session=session,
+                    release_id=release_id,
+                    expected=expected,
+                    new=new,
+                    now=self._clock.now(),
+                    error=error,
+                )
+                audit.record(
+                    session,
+                    action=f"rollout_{new.value}",
+                    release=release,
+                    actor=None,
+                    now=self._clock.now(),
+                    error=error,
+                )
+                view = self._db.view(session, release)
+        except (WorkflowError, StaleState):
+            return
+        self._events.publish(RolloutFinished(view))
+
+    def _fail_if_running(self, release_id: uuid.UUID, error: str) -> None:
+        for expected in (ReleaseState.ROLLING_OUT, ReleaseState.APPROVED):
+            self._transition(release_id, expected, ReleaseState.FAILED, error)

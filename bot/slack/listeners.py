@@ -1,0 +1,226 @@
+"""Listeners: ``ack()`` first, then hand the work to the workflow on a worker thread.
+
+Bolt runs listeners on a small pool and waits for their ack; the work goes to a separate
+executor so a slow cluster or database can never hold up the next request's ack.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.config import ReleasebotConfig
+from bot.slack import actions, replies
+from bot.slack.ports import Workflow
+from bot.slack.slash import CommandHandler, CommandRequest, Reply
+from bot.workflow.errors import WorkflowError
+from bot.workflow.model import Actor
+from storage.models import VoteDecision
+
+log = logging.getLogger(__name__)
+
+APPROVE_REACTIONS = frozenset({"white_check_mark", "heavy_check_mark"})
+REJECT_REACTIONS = frozenset({"x"})
+
+HomeOpened = Callable[[str], None]
+"""Publishes the App Home of one user (``app_home_opened``)."""
+
+
+class Listeners:
+    def __init__(
+        self,
+        *,
+        workflow: Workflow,
+        config: ReleasebotConfig,
+        client: WebClient,
+        worker: Executor,
+    ) -> None:
+        self.workflow = workflow
+        self.config = config
+        self.client = client
+        self.worker = worker
+
+    def register(
+        self, app: App, commands: Mapping[str, CommandHandler], home: HomeOpened | None
+    ) -> None:
+        for name, handler in commands.items():
+            app.command(name)(self._command_listener(handler))
+        for action_id in actions.RELEASE_ACTIONS:
+            app.action(action_id)(self.on_release_button)
+        app.action(actions.DEPLOY_BUILD)(self.on_deploy_button)
+        app.event("reaction_added")(self.on_reaction_added)
+        app.event("reaction_removed")(self.on_reaction_removed)
+        if home is not None:
+            publish = home
+
+            def on_home_opened(ack: Ack, context: BoltContext) -> None:
+                ack()
+                user = context.user_id
+                if user:
+                    self.worker.submit(self._guarded, lambda: publish(user), None)
+
+            app.event("app_home_opened")(on_home_opened)
+
+    # -- slash commands ---------------------------------------------------------------------
+
+    def _command_listener(self, handler: CommandHandler) -> Callable[..., None]:
+        def on_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+            ack()
+            request = CommandRequest(
+                command=str(body.get("command", "")),
+                text=str(body.get("text", "")),
+                actor=_actor(context),
+                channel_id=str(body.get("channel_id", "")),
+            )
+            where = _Where(request.channel_id, request.actor.user_id)
+            self.worker.submit(
+                self._guarded,
+                lambda: self._send(
+                    where, handler(request, workflow=self.workflow, config=self.config)
+                ),
+                where,
+            )
+
+        return on_command
+
+    # -- buttons ----------------------------------------------------------------------------
+
+    def on_release_button(
+        self, ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext
+    ) -> None:
+        ack()
+        where = _where(body, context)
+        actor = _actor(context)
+        action_id = str(action.get("action_id"))
+        try:
+            release_id = actions.parse_release_value(action.get("value"))
+        except actions.BadActionValue:
+            self.worker.submit(self._send, where, Reply(replies.BAD_BUTTON))
+            return
+
+        def act() -> None:
+            if action_id == actions.APPROVE:
+                self.workflow.vote(
+                    actor=actor, release_id=release_id, decision=VoteDecision.APPROVE
+                )
+            elif action_id == actions.REJECT:
+                self.workflow.vote(actor=actor, release_id=release_id, decision=VoteDecision.REJECT)
+            elif action_id == actions.CONFIRM:
+                self.workflow.confirm(actor=actor, release_id=release_id)
+            elif action_id == actions.CANCEL:
+                self.workflow.cancel(actor=actor, release_id=release_id)
+
+        self.worker.submit(self._guarded, act, where)
+
+    def on_deploy_button(
+        self, ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext
+    ) -> None:
+        ack()
+        where = _where(body, context)
+        actor = _actor(context)
+        try:
+            build = actions.parse_deploy_value(action.get("value"))
+        except actions.BadActionValue:
+            self.worker.submit(self._send, where, Reply(replies.BAD_BUTTON))
+            return
+
+        def deploy() -> None:
+            self.workflow.request_deploy(
+                actor=actor,
+                service=build.service,
+                environment=build.environment,
+                target=build.version,
+            )
+
+        self.worker.submit(self._guarded, deploy, where)
+
+    # -- reactions on the request message ---------------------------------------------------
+
+    def on_reaction_added(self, ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
+        ack()
+        name = str(event.get("reaction", ""))
+        if name in APPROVE_REACTIONS:
+            decision = VoteDecision.APPROVE
+        elif name in REJECT_REACTIONS:
+            decision = VoteDecision.REJECT
+        else:
+            return
+        self._on_reaction(event, context, decision)
+
+    def on_reaction_removed(self, ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
+        ack()
+        if str(event.get("reaction", "")) in APPROVE_REACTIONS | REJECT_REACTIONS:
+            self._on_reaction(event, context, None)
+
+    def _on_reaction(
+        self, event: dict[str, Any], context: BoltContext, decision: VoteDecision | None
+    ) -> None:
+        item = event.get("item") or {}
+        if item.get("type") != "message":
+            return
+        channel, ts = str(item.get("channel", "")), str(item.get("ts", ""))
+        actor = _actor(context)
+        where = _Where(channel, actor.user_id)
+
+        def vote() -> None:
+            release = self.workflow.release_for_message(channel, ts)
+            if release is None:
+                return
+            if decision is None:
+                self.workflow.withdraw_vote(actor=actor, release_id=release.id)
+            else:
+                self.workflow.vote(actor=actor, release_id=release.id, decision=decision)
+
+        self.worker.submit(self._guarded, vote, where)
+
+    # -- replies ----------------------------------------------------------------------------
+
+    def _guarded(self, work: Callable[[], object], where: _Where | None) -> None:
+        """Runs on the worker: a refusal goes to the actor, privately; nothing is re-raised
+        because nobody waits for the future."""
+        try:
+            work()
+        except WorkflowError as err:
+            if where is not None:
+                self._send(where, Reply(err.message))
+        except Exception:
+            log.exception("a Slack request failed after its ack")
+            if where is not None:
+                self._send(where, Reply(replies.INTERNAL_ERROR))
+
+    def _send(self, where: _Where, reply: Reply) -> None:
+        try:
+            if reply.ephemeral:
+                self.client.chat_postEphemeral(
+                    channel=where.channel, user=where.user, text=reply.text
+                )
+            else:
+                self.client.chat_postMessage(channel=where.channel, text=reply.text)
+        except SlackApiError as err:
+            log.warning("could not reply in %s: %s", where.channel, err.response.get("error"))
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Where a private reply goes: the channel of the request, to its author."""
+
+    channel: str
+    user: str
+
+
+def _actor(context: BoltContext) -> Actor:
+    return Actor(user_id=context.user_id or "", team_id=context.team_id or "")
+
+
+def _where(body: dict[str, Any], context: BoltContext) -> _Where:
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id", ""
+    )
+    return _Where(str(channel), context.user_id or "")

@@ -108,11 +108,14 @@ class SlackPresenter:
         self._ticker = threading.Thread(target=self._tick, args=(tick,), daemon=True)
         self._ticker.start()
 
-    def close(self, timeout: float = 2.0) -> None:
-        """Stops the ticker; it notices at its next tick of the injected clock."""
+    def close(self, timeout: float = 2.0) -> bool:
+        """Stops the ticker, which notices at its next tick of the injected clock (with a
+        ManualClock: the next ``advance``); True once it has stopped."""
         self._stopping.set()
         if self._ticker is not None:
             self._ticker.join(timeout)
+            return not self._ticker.is_alive()
+        return True
 
     def _tick(self, tick: float) -> None:
         while not self._stopping.is_set():

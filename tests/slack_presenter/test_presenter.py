@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 
 from bot.clock import ManualClock
 from bot.slack import actions
@@ -276,12 +277,12 @@ def test_slack_errors_are_logged_not_raised(
 
 
 def test_a_release_known_from_its_snapshot_is_edited_not_posted_again(
-    presenter: SlackPresenter, slack_api: FakeSlackWebAPI, memory: Memory
+    presenter: SlackPresenter, slack_api: FakeSlackWebAPI, slack_client: WebClient, memory: Memory
 ) -> None:
     """After a restart the workflow's snapshot carries the parent; no second parent appears."""
     presenter.publish(ReleaseRequested(release()))
     [parent] = slack_api.messages
-    fresh = SlackPresenter(presenter._client, memory, slack_api.clock)  # noqa: SLF001
+    fresh = SlackPresenter(slack_client, memory, slack_api.clock)
     fresh.publish(
         RolloutProgressed(
             release(ReleaseState.ROLLING_OUT, thread_ts=parent.ts, progress=progress(2))

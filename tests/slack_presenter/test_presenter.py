@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from typing import Any
 
 import pytest
@@ -102,8 +103,6 @@ def test_request_message_has_approve_and_reject_and_is_remembered(
 def test_manual_policy_offers_confirm_and_auto_says_it_deploys_by_itself(
     presenter: SlackPresenter, slack_api: FakeSlackWebAPI
 ) -> None:
-    import uuid
-
     presenter.publish(ReleaseRequested(release(ReleaseState.REQUESTED, policy="manual")))
     _clock(slack_api).advance(1)
     presenter.publish(

@@ -35,6 +35,7 @@ DEFAULT_TIERS: dict[str, int] = {
     "chat.postEphemeral": TIER_4,
     "reactions.add": TIER_3,
     "usergroups.users.list": TIER_2,
+    "usergroups.list": TIER_2,
     "views.publish": TIER_4,
     "conversations.info": TIER_3,
 }
@@ -90,6 +91,7 @@ class FakeSlackWebAPI:
         self.rate_limits = dict(rate_limits or {})
         self.post_message_limit = post_message_limit
         self.usergroups: dict[str, list[str]] = {}
+        self.usergroup_handles: dict[str, str] = {}
         self.channels: dict[str, str] = {}
         self.messages: list[Message] = []
         self.ephemeral: list[Json] = []
@@ -110,6 +112,7 @@ class FakeSlackWebAPI:
             "chat.postEphemeral": self._post_ephemeral,
             "reactions.add": self._reactions_add,
             "usergroups.users.list": self._usergroup_users,
+            "usergroups.list": self._usergroups_list,
             "views.publish": self._views_publish,
             "conversations.info": self._conversations_info,
         }
@@ -144,9 +147,12 @@ class FakeSlackWebAPI:
 
     # -- configuration ---------------------------------------------------------------------
 
-    def set_usergroup(self, usergroup: str, users: list[str]) -> None:
+    def set_usergroup(self, usergroup: str, users: list[str], handle: str | None = None) -> None:
+        """A user group by subteam ID; ``handle`` (without the @) makes it findable by name."""
         with self._lock:
             self.usergroups[usergroup] = list(users)
+            if handle is not None:
+                self.usergroup_handles[usergroup] = handle
 
     def throttle(self, method: str, count: int = 1, retry_after: int = 0) -> None:
         """Answer the next ``count`` calls of ``method`` with 429 and this Retry-After."""
@@ -299,6 +305,14 @@ class FakeSlackWebAPI:
         if group not in self.usergroups:
             raise SlackError("no_such_subteam")
         return {"users": list(self.usergroups[group])}
+
+    def _usergroups_list(self, args: Json, user: str) -> Json:
+        return {
+            "usergroups": [
+                {"id": group, "handle": self.usergroup_handles.get(group, group.lower())}
+                for group in self.usergroups
+            ]
+        }
 
     def _views_publish(self, args: Json, user: str) -> Json:
         target = _required(args, "user_id", "user_not_found")

@@ -42,8 +42,17 @@ def test_invalidate_forgets_members_at_once(
 def test_an_unreadable_group_has_no_members(
     slack_api: FakeSlackWebAPI, slack_client: WebClient
 ) -> None:
-    """Fail closed: a group Slack does not know, or a handle that cannot be resolved, approves
-    nothing (the fake has no usergroups.list, so the handle path ends in an error here)."""
+    """Fail closed: a group Slack does not know, or a handle no group has, approves nothing."""
     groups = SlackGroupDirectory(slack_client, slack_api.clock)
     assert groups.members("S0NOPE") == frozenset()
     assert groups.members("@release-managers") == frozenset()
+
+
+def test_a_handle_is_resolved_to_its_group_and_cached(
+    slack_api: FakeSlackWebAPI, slack_client: WebClient
+) -> None:
+    slack_api.set_usergroup("S0RM", ["U0BOSS", "U0ALICE"], handle="release-managers")
+    groups = SlackGroupDirectory(slack_client, slack_api.clock)
+    assert groups.members("@release-managers") == {"U0BOSS", "U0ALICE"}
+    assert groups.members("@release-managers") == {"U0BOSS", "U0ALICE"}
+    assert len(slack_api.calls("usergroups.list")) == 1

@@ -27,8 +27,8 @@ def parse_deploy(text: str, config: ReleasebotConfig) -> DeployArgs:
         at = words.index("because", 2)
         reason = inputs.reason(" ".join(words[at + 1 :]))
         words = words[:at]
-    if len(words) == 4 and words[2] == "to":
-        words = [words[0], words[1], words[3]]
+    if len(words) in {3, 4} and words[2] == "to":
+        words = [words[0], words[1], *words[3:]]
     if len(words) < 3:
         raise inputs.InputError(
             messages.MISSING_PARTS.format(

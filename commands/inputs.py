@@ -19,6 +19,7 @@ MAX_REASON = 300
 
 _NAME = re.compile(r"[a-z0-9-]")
 _TARGET = re.compile(r"[A-Za-z0-9._:/@-]")
+_CHAR_NAMES = {"`": "a backtick (`` ` ``)"}
 _SLACK_LINK = re.compile(r"<([^<>|]*)\|([^<>]*)>")
 _SLACK_BARE_LINK = re.compile(r"<((?:https?|mailto):[^<>|]*)>")
 
@@ -65,7 +66,7 @@ def known(value: str, choices: Sequence[str], *, template: str) -> str:
 
 
 def _checked(value: str, *, what: str, limit: int, allowed: re.Pattern[str], says: str) -> str:
-    shown = value if len(value) <= 40 else value[:37] + "..."
+    shown = (value if len(value) <= 40 else value[:37] + "...").replace("`", "'")
     if len(value) > limit:
         raise InputError(messages.VALUE_TOO_LONG.format(what=what, length=len(value), limit=limit))
     if any(_is_control(c) for c in value):
@@ -74,7 +75,7 @@ def _checked(value: str, *, what: str, limit: int, allowed: re.Pattern[str], say
         raise InputError(messages.VALUE_LEADING_DASH.format(what=what, shown=shown))
     for char in value:
         if not allowed.fullmatch(char):
-            shown_char = "a space" if char.isspace() else char
+            shown_char = _CHAR_NAMES.get(char, "a space" if char.isspace() else f"`{char}`")
             raise InputError(
                 messages.VALUE_BAD_CHARACTER.format(
                     what=what, shown=shown, char=shown_char, allowed=says

@@ -33,7 +33,7 @@ UNKNOWN_ENVIRONMENT = "There is no environment `{name}`. Environments: {known}."
 VALUE_TOO_LONG = "The {what} is {length} characters long; at most {limit} are allowed."
 VALUE_LEADING_DASH = "The {what} `{shown}` starts with `-`; it must start with a letter or digit."
 VALUE_CONTROL = "The {what} contains a control character, which is never allowed."
-VALUE_BAD_CHARACTER = "The {what} `{shown}` contains `{char}`; {allowed}."
+VALUE_BAD_CHARACTER = "The {what} `{shown}` contains {char}; {allowed}."
 ALLOWED_NAME = "a name is lower-case letters, digits and `-`"
 ALLOWED_TARGET = (
     "a version or image is letters, digits and `.` `_` `-` `:` `/` `@` "

@@ -61,6 +61,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     sim.set_defaults(run=_sim)
 
+    serve = sub.add_parser(
+        "serve", help="run the Slack bot (Socket Mode with SLACK_APP_TOKEN, else HTTP mode)"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="HTTP mode: address to listen on")
+    serve.add_argument("--port", type=int, default=3000, help="HTTP mode: port (default 3000)")
+    serve.add_argument(
+        "--simulated-kubeconfig",
+        type=Path,
+        help="kubeconfig of a `releasebot sim` cluster, for clusters with simulated: true",
+    )
+    serve.set_defaults(run=_serve)
+
     check = sub.add_parser("check-config", help="validate the configuration file and exit")
     check.add_argument("path", nargs="?", type=Path, help="default: $RELEASEBOT_CONFIG")
     check.set_defaults(run=_check_config)
@@ -102,6 +114,12 @@ def _sim(args: argparse.Namespace) -> int:
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from commands.serve import run_serve
+
+    return run_serve(host=args.host, port=args.port, simulated_kubeconfig=args.simulated_kubeconfig)
 
 
 def _check_config(args: argparse.Namespace) -> int:

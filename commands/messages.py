@@ -65,3 +65,14 @@ INTERNAL_ERROR = (
     "releasebot could not finish `{command}` because of an internal error. "
     "Check `/releases` to see what happened before you try again."
 )
+
+SERVE_SOCKET = "Slack: Socket Mode (SLACK_APP_TOKEN is set); no public endpoint is needed."
+SERVE_HTTP = (
+    "Slack: HTTP mode (no SLACK_APP_TOKEN); serving /slack/events, /hooks/build, /healthz and "
+    "/readyz on http://{host}:{port}."
+)
+SERVE_REFUSED = "releasebot serve did not start in {mode}: {problem}."
+SERVE_NO_BUILD_HOOK = (
+    "RELEASEBOT_BUILD_HOOK_SECRET is not set, so /hooks/build is not served; set it to let CI "
+    "announce builds."
+)

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 APPROVE_REACTIONS = frozenset({"white_check_mark", "heavy_check_mark"})
 REJECT_REACTIONS = frozenset({"x"})
 
-HomeOpened = Callable[[str], None]
+HomeOpened = Callable[[str], object]
 """Publishes the App Home of one user (``app_home_opened``)."""
 
 

@@ -1,0 +1,165 @@
+"""``releasebot serve``: wire configuration, database, workflow, presenter and the Slack app,
+then serve in Socket Mode or HTTP mode, whichever is configured (and say which)."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+
+from bot.config import Settings, load_config, load_settings
+from bot.config.settings import SlackMode
+from bot.hooks import BuildAnnouncement
+from bot.slack.ports import Workflow
+from bot.workflow.events import Event, EventSink
+from commands import SLASH_COMMANDS, messages
+
+EXPIRY_INTERVAL_SECONDS = 30
+
+
+def slack_mode(settings: Settings) -> SlackMode:
+    return "socket" if settings.slack_app_token is not None else "http"
+
+
+def make_client(token: str) -> WebClient:
+    """Slack's 429s and dropped connections are retried by slack_sdk, never by hand."""
+    return WebClient(
+        token=token,
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ConnectionErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+class _LateSink:
+    """The presenter needs the workflow (to remember messages) and the workflow needs an
+    event sink: this breaks the cycle."""
+
+    def __init__(self) -> None:
+        self.target: EventSink | None = None
+
+    def publish(self, event: Event) -> None:
+        if self.target is not None:
+            self.target.publish(event)
+
+
+def run_serve(*, host: str, port: int, simulated_kubeconfig: Path | None) -> int:
+    settings = load_settings()
+    mode = slack_mode(settings)
+    problems = settings.slack_problems(mode)
+    if problems:
+        shown = "Socket Mode" if mode == "socket" else "HTTP mode"
+        for problem in problems:
+            print(messages.SERVE_REFUSED.format(mode=shown, problem=problem), file=sys.stderr)
+        return 1
+    print(
+        messages.SERVE_SOCKET
+        if mode == "socket"
+        else messages.SERVE_HTTP.format(host=host, port=port),
+        flush=True,
+    )
+    with ExitStack() as stack:
+        return _serve(settings, mode, host, port, simulated_kubeconfig, stack)
+
+
+def _serve(
+    settings: Settings,
+    mode: SlackMode,
+    host: str,
+    port: int,
+    simulated_kubeconfig: Path | None,
+    stack: ExitStack,
+) -> int:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from bot.app import build_app
+    from bot.clock import SystemClock
+    from bot.kube.clusters import KubeClusters
+    from bot.releases import ReleaseWorkflow
+    from bot.slack.groups import SlackGroupDirectory
+    from bot.slack.home import publish_home
+    from bot.slack.presenter import SlackPresenter
+    from bot.workflow.model import Actor
+    from storage.engine import make_engine
+    from storage.migrate import upgrade
+
+    config = load_config(settings.config_path)
+    url = settings.database_url.get_secret_value()
+    upgrade(url)
+    engine = make_engine(url)
+    stack.callback(engine.dispose)
+    clock = SystemClock()
+    assert settings.slack_bot_token is not None
+    client = make_client(settings.slack_bot_token.get_secret_value())
+    me: dict[str, Any] = client.auth_test().data  # type: ignore[assignment]
+    sink = _LateSink()
+    workflow = ReleaseWorkflow(
+        config=config,
+        engine=engine,
+        clock=clock,
+        events=sink,
+        groups=SlackGroupDirectory(client, clock),
+        clusters=KubeClusters(config, clock=clock, simulated_kubeconfig=simulated_kubeconfig),
+        bot_actor=Actor(user_id=str(me["user_id"]), team_id=str(me["team_id"])),
+    )
+    stack.callback(workflow.close)
+    presenter = SlackPresenter(client, workflow, clock)
+    sink.target = presenter
+    presenter.start()
+    stack.callback(presenter.close)
+    workflow.resume()
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(workflow.expire_due, "interval", seconds=EXPIRY_INTERVAL_SECONDS)
+    scheduler.start()
+    stack.callback(scheduler.shutdown)
+    signing_secret = (
+        settings.slack_signing_secret.get_secret_value()
+        if mode == "http" and settings.slack_signing_secret is not None
+        else None
+    )
+    app = build_app(
+        workflow=workflow,
+        client=client,
+        signing_secret=signing_secret,
+        commands=SLASH_COMMANDS,
+        team_id=str(me["team_id"]),
+        config=config,
+        engine=engine,
+        clock=clock,
+        home=lambda user: publish_home(client, workflow, user, clock),
+    )
+    if mode == "socket":
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        assert settings.slack_app_token is not None
+        handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+        handler.start()  # type: ignore[no-untyped-call]
+        return 0
+    import uvicorn
+
+    from bot.http import create_http_app
+
+    hook_secret = settings.build_hook_secret
+    if hook_secret is None:
+        print(messages.SERVE_NO_BUILD_HOOK, file=sys.stderr)
+    api = create_http_app(
+        slack_app=app,
+        engine=engine,
+        clock=clock,
+        build_hook_secret=hook_secret.get_secret_value().encode() if hook_secret else None,
+        on_build=lambda build: _announce(workflow, build),
+    )
+    uvicorn.run(api, host=host, port=port, log_level="info")
+    return 0
+
+
+def _announce(workflow: Workflow, build: BuildAnnouncement) -> None:
+    workflow.announce_build(build)

@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from bot.app import build_app
 from bot.clock import ManualClock
 from bot.config import ReleasebotConfig, parse_config
 from bot.http import create_http_app
+from bot.slack.ports import Workflow
 from commands import SLASH_COMMANDS
 from storage.engine import make_engine
 from storage.migrate import upgrade_engine
@@ -183,21 +185,23 @@ def workflow() -> FakeWorkflow:
     return FakeWorkflow()
 
 
-@pytest.fixture
-def served(
-    workflow: FakeWorkflow,
-    slack_api: FakeSlackWebAPI,  # noqa: F811
-    slack_client: WebClient,  # noqa: F811
+@contextmanager
+def serving(
+    *,
+    workflow: Workflow,
+    client: WebClient,
     config: ReleasebotConfig,
     engine: sqlalchemy.Engine,
-) -> Iterator[Served]:
+    team_id: str | None = None,
+) -> Iterator[str]:
+    """releasebot's HTTP app around ``workflow`` in uvicorn; yields its base URL."""
     clock = ManualClock()
     slack_app = build_app(
         workflow=workflow,
-        client=slack_client,
+        client=client,
         signing_secret=SIGNING_SECRET,
         commands=SLASH_COMMANDS,
-        team_id=None,
+        team_id=team_id,
         config=config,
         engine=engine,
         clock=clock,
@@ -215,9 +219,23 @@ def served(
         threading.Event().wait(0.01)
     assert server.started, "uvicorn did not start within 5 s"
     try:
-        yield Served(f"http://127.0.0.1:{port}", workflow, slack_api)
+        yield f"http://127.0.0.1:{port}"
     finally:
-        if workflow.gate is not None:
-            workflow.gate.set()
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def served(
+    workflow: FakeWorkflow,
+    slack_api: FakeSlackWebAPI,  # noqa: F811
+    slack_client: WebClient,  # noqa: F811
+    config: ReleasebotConfig,
+    engine: sqlalchemy.Engine,
+) -> Iterator[Served]:
+    with serving(workflow=workflow, client=slack_client, config=config, engine=engine) as url:
+        try:
+            yield Served(url, workflow, slack_api)
+        finally:
+            if workflow.gate is not None:
+                workflow.gate.set()

@@ -144,6 +144,7 @@ class Harness:
     sink: RecordingSink
     groups: DictGroups
     clusters: KubeClusters
+    executor: ThreadPoolExecutor
 
     @property
     def clock(self) -> ManualClock:
@@ -152,14 +153,20 @@ class Harness:
         return clock
 
     def create_deployment(
-        self, service: str = "api", namespace: str | None = None, version_image: str | None = None,
-        replicas: int = 3, progress_deadline_seconds: int = 60,
+        self,
+        service: str = "api",
+        namespace: str | None = None,
+        version_image: str | None = None,
+        replicas: int = 3,
+        progress_deadline_seconds: int = 60,
     ) -> None:
         """The service's Deployment in every namespace its environments use, running image(15)."""
         svc = self.config.service(service)
-        spaces = {namespace} if namespace else {
-            self.config.environment(e).namespace for e in svc.environments_allowed
-        }
+        spaces = (
+            {namespace}
+            if namespace
+            else {self.config.environment(e).namespace for e in svc.environments_allowed}
+        )
         for ns in sorted(spaces):
             manifest = deployment_manifest(
                 svc.deployment,
@@ -185,6 +192,7 @@ class Harness:
 
     def close(self) -> None:
         self.workflow.close()
+        self.executor.shutdown(wait=False, cancel_futures=True)
         self.clusters.close()
         self.engine.dispose()
 
@@ -205,6 +213,7 @@ def make_harness(
     )
     sink = RecordingSink()
     groups = DictGroups({"@release-managers": {"U0CAROL"}})
+    executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="rollout")
     workflow = ReleaseWorkflow(
         config=config,
         engine=engine,
@@ -213,9 +222,9 @@ def make_harness(
         groups=groups,
         clusters=clusters,
         bot_actor=BOT,
-        executor=ThreadPoolExecutor(max_workers=4),
+        executor=executor,
     )
-    return Harness(workflow, sim, config, engine, sink, groups, clusters)
+    return Harness(workflow, sim, config, engine, sink, groups, clusters, executor)
 
 
 def harness_fixture(sim: SimHandle, tmp_path: Path) -> Iterator[Harness]:

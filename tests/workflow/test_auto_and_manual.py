@@ -52,8 +52,9 @@ def test_every_transition_is_audited_in_one_chain(h: Harness) -> None:
 def test_manual_policy_waits_for_the_requester_and_nobody_else(h: Harness) -> None:
     h.create_deployment("web")
     h.workflow.announce_build(build("2.0.0", 2, "web", "registry.example.com/shop/web"))
-    view = h.workflow.request_deploy(actor=REQUESTER, service="web", environment="qa",
-                                     target="2.0.0")
+    view = h.workflow.request_deploy(
+        actor=REQUESTER, service="web", environment="qa", target="2.0.0"
+    )
     assert view.state is ReleaseState.REQUESTED and view.policy == "manual"
     with pytest.raises(NotAllowed, match="only <@U0REQUEST>"):
         h.workflow.confirm(actor=ALICE, release_id=view.id)

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from bot.clock import Clock
-from bot.kube.errors import DeploymentDeleted, ObjectNotFound, Where
-from bot.kube.fetching import Obj, is_controlled_by
+from bot.kube.errors import DeploymentDeleted, Where
+from bot.kube.fetching import Obj, get_deployment, is_controlled_by
 from bot.kube.models import (
     PodChanged,
     ReplicaSetChanged,
@@ -44,12 +44,14 @@ def follow_rollout(
     subscription = watch.subscribe()
     try:
         tracker = _Tracker(deployment, container)
-        current = subscription.snapshot["deployments"].get(deployment)
-        if current is None:
-            raise ObjectNotFound(
-                f'deployment "{deployment}" not found in {where.describe()}. Check the '
-                "service's deployment name and namespace in the configuration."
-            )
+        # The shared cache may not have seen a patch made a moment ago; reading the object
+        # afresh (as kubectl's list does) sets the generation below which states are stale.
+        fresh = get_deployment(watch.conn, where, deployment)
+        tracker.min_generation = _generation(fresh)
+        cached = subscription.snapshot["deployments"].get(deployment)
+        current = (
+            cached if cached is not None and _generation(cached) >= _generation(fresh) else fresh
+        )
         tracker.deployment_uid = current.get("metadata", {}).get("uid")
         for rs in subscription.snapshot["replicasets"].values():
             yield from tracker.on_change(Change("replicasets", "ADDED", rs))
@@ -75,6 +77,10 @@ def follow_rollout(
         watch.unsubscribe(subscription)
 
 
+def _generation(obj: Obj) -> int:
+    return int(obj.get("metadata", {}).get("generation") or 0)
+
+
 class _Tracker:
     def __init__(self, deployment: str, container: str) -> None:
         self.name = deployment
@@ -86,6 +92,7 @@ class _Tracker:
         self.last_progress: RolloutProgress | None = None
         self.last_message = ""
         self.finished: Verdict | None = None
+        self.min_generation = 0
 
     def on_change(self, change: Change) -> Iterator[RolloutEvent]:
         if change.kind == "deployments":
@@ -103,6 +110,8 @@ class _Tracker:
             raise DeploymentDeleted(
                 f'deployment "{self.name}" was deleted while its rollout was being watched'
             )
+        if _generation(obj) < self.min_generation:
+            return
         status = rollout_status(obj)
         revision = revision_of(obj)
         progress = RolloutProgress(

@@ -5,21 +5,37 @@ from __future__ import annotations
 
 import sys
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fastapi import FastAPI
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
+from sqlalchemy import Engine
 
-from bot.config import Settings, load_config, load_settings
+from bot.app import build_app
+from bot.clock import Clock, SystemClock
+from bot.config import ReleasebotConfig, Settings, load_config, load_settings
 from bot.config.settings import SlackMode
 from bot.hooks import BuildAnnouncement
+from bot.http import create_http_app
+from bot.kube.clusters import KubeClusters
+from bot.releases import ReleaseWorkflow
+from bot.slack.groups import SlackGroupDirectory
+from bot.slack.home import publish_home
 from bot.slack.ports import Workflow
+from bot.slack.presenter import SlackPresenter
 from bot.workflow.events import Event, EventSink
+from bot.workflow.model import Actor
+from bot.workflow.ports import ClusterProvider
 from commands import SLASH_COMMANDS, messages
+from storage.engine import make_engine
+from storage.migrate import upgrade
 
 EXPIRY_INTERVAL_SECONDS = 30
 
@@ -70,61 +86,50 @@ def run_serve(*, host: str, port: int, simulated_kubeconfig: Path | None) -> int
         return _serve(settings, mode, host, port, simulated_kubeconfig, stack)
 
 
-def _serve(
-    settings: Settings,
-    mode: SlackMode,
-    host: str,
-    port: int,
-    simulated_kubeconfig: Path | None,
-    stack: ExitStack,
-) -> int:
-    from apscheduler.schedulers.background import BackgroundScheduler
+@dataclass
+class Bot:
+    """Everything `serve` runs, wired once; tests assemble the same thing around fakes."""
 
-    from bot.app import build_app
-    from bot.clock import SystemClock
-    from bot.kube.clusters import KubeClusters
-    from bot.releases import ReleaseWorkflow
-    from bot.slack.groups import SlackGroupDirectory
-    from bot.slack.home import publish_home
-    from bot.slack.presenter import SlackPresenter
-    from bot.workflow.model import Actor
-    from storage.engine import make_engine
-    from storage.migrate import upgrade
+    workflow: ReleaseWorkflow
+    presenter: SlackPresenter
+    slack_app: App
+    http_app: FastAPI
+    stack: ExitStack
 
-    config = load_config(settings.config_path)
-    url = settings.database_url.get_secret_value()
-    upgrade(url)
-    engine = make_engine(url)
-    stack.callback(engine.dispose)
-    clock = SystemClock()
-    assert settings.slack_bot_token is not None
-    client = make_client(settings.slack_bot_token.get_secret_value())
+    def close(self) -> None:
+        self.stack.close()
+
+
+def assemble(
+    *,
+    config: ReleasebotConfig,
+    engine: Engine,
+    clock: Clock,
+    client: WebClient,
+    signing_secret: str | None,
+    build_hook_secret: bytes | None,
+    simulated_kubeconfig: Path | None = None,
+    clusters: ClusterProvider | None = None,
+) -> Bot:
+    """Workflow, presenter, Bolt app and HTTP app over one database, one clock, one client."""
+    stack = ExitStack()
     me: dict[str, Any] = client.auth_test().data  # type: ignore[assignment]
     sink = _LateSink()
+    if clusters is None:
+        clusters = KubeClusters(config, clock=clock, simulated_kubeconfig=simulated_kubeconfig)
     workflow = ReleaseWorkflow(
         config=config,
         engine=engine,
         clock=clock,
         events=sink,
         groups=SlackGroupDirectory(client, clock),
-        clusters=KubeClusters(config, clock=clock, simulated_kubeconfig=simulated_kubeconfig),
+        clusters=clusters,
         bot_actor=Actor(user_id=str(me["user_id"]), team_id=str(me["team_id"])),
     )
     stack.callback(workflow.close)
     presenter = SlackPresenter(client, workflow, clock)
     sink.target = presenter
-    presenter.start()
     stack.callback(presenter.close)
-    workflow.resume()
-    scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(workflow.expire_due, "interval", seconds=EXPIRY_INTERVAL_SECONDS)
-    scheduler.start()
-    stack.callback(scheduler.shutdown)
-    signing_secret = (
-        settings.slack_signing_secret.get_secret_value()
-        if mode == "http" and settings.slack_signing_secret is not None
-        else None
-    )
     app = build_app(
         workflow=workflow,
         client=client,
@@ -136,28 +141,68 @@ def _serve(
         clock=clock,
         home=lambda user: publish_home(client, workflow, user, clock),
     )
-    if mode == "socket":
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        assert settings.slack_app_token is not None
-        handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
-        handler.start()  # type: ignore[no-untyped-call]
-        return 0
-    import uvicorn
-
-    from bot.http import create_http_app
-
-    hook_secret = settings.build_hook_secret
-    if hook_secret is None:
-        print(messages.SERVE_NO_BUILD_HOOK, file=sys.stderr)
     api = create_http_app(
         slack_app=app,
         engine=engine,
         clock=clock,
-        build_hook_secret=hook_secret.get_secret_value().encode() if hook_secret else None,
+        build_hook_secret=build_hook_secret,
         on_build=lambda build: _announce(workflow, build),
     )
-    uvicorn.run(api, host=host, port=port, log_level="info")
+    return Bot(workflow, presenter, app, api, stack)
+
+
+def _serve(
+    settings: Settings,
+    mode: SlackMode,
+    host: str,
+    port: int,
+    simulated_kubeconfig: Path | None,
+    stack: ExitStack,
+) -> int:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    config = load_config(settings.config_path)
+    url = settings.database_url.get_secret_value()
+    upgrade(url)
+    engine = make_engine(url)
+    stack.callback(engine.dispose)
+    clock = SystemClock()
+    assert settings.slack_bot_token is not None
+    client = make_client(settings.slack_bot_token.get_secret_value())
+    signing_secret = (
+        settings.slack_signing_secret.get_secret_value()
+        if mode == "http" and settings.slack_signing_secret is not None
+        else None
+    )
+    hook_secret = settings.build_hook_secret
+    if mode == "http" and hook_secret is None:
+        print(messages.SERVE_NO_BUILD_HOOK, file=sys.stderr)
+    bot = assemble(
+        config=config,
+        engine=engine,
+        clock=clock,
+        client=client,
+        signing_secret=signing_secret,
+        build_hook_secret=hook_secret.get_secret_value().encode() if hook_secret else None,
+        simulated_kubeconfig=simulated_kubeconfig,
+    )
+    stack.callback(bot.close)
+    bot.presenter.start()
+    bot.workflow.resume()
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(bot.workflow.expire_due, "interval", seconds=EXPIRY_INTERVAL_SECONDS)
+    scheduler.start()
+    stack.callback(scheduler.shutdown)
+    if mode == "socket":
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        assert settings.slack_app_token is not None
+        handler = SocketModeHandler(bot.slack_app, settings.slack_app_token.get_secret_value())
+        handler.start()  # type: ignore[no-untyped-call]
+        return 0
+    import uvicorn
+
+    uvicorn.run(bot.http_app, host=host, port=port, log_level="info")
     return 0
 
 

@@ -40,16 +40,21 @@ class ChannelPacer:
     def waiting(self) -> int:
         return sum(len(q) for q in self._queues.values())
 
-    def drain(self, now: datetime, send: Send) -> int:
-        """Send the posts that are due (at most one per channel per interval)."""
+    def drain(self, now: Callable[[], datetime], send: Send) -> int:
+        """Send the posts that are due (at most one per channel per interval).
+
+        The interval counts from when a post was answered, not from when it was sent: Slack
+        sees the request later than we send it, and counting from our side would let the
+        next post arrive early.
+        """
         sent = 0
         for channel, queue in list(self._queues.items()):
             last = self._last.get(channel)
-            if not queue or (last is not None and now - last < self._interval):
+            if not queue or (last is not None and now() - last < self._interval):
                 continue
             post = queue.popleft()
-            self._last[channel] = now
             ts = send({"channel": channel, **post.render()})
+            self._last[channel] = now()
             sent += 1
             if post.posted is not None:
                 post.posted(ts)

@@ -224,7 +224,7 @@ class SlackPresenter:
 
     def _flush_locked(self) -> int:
         now = self._clock.now()
-        sent = self._pacer.drain(now, self._post)
+        sent = self._pacer.drain(self._clock.now, self._post)
         for release_id, thread in list(self._threads.items()):
             r = thread.latest
             if r is None or thread.ts is None:

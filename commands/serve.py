@@ -117,6 +117,7 @@ def assemble(
     sink = _LateSink()
     if clusters is None:
         clusters = KubeClusters(config, clock=clock, simulated_kubeconfig=simulated_kubeconfig)
+        stack.callback(clusters.close)
     workflow = ReleaseWorkflow(
         config=config,
         engine=engine,

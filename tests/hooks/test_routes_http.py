@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from bot.clock import ManualClock
 from bot.hooks import MAX_BODY_BYTES, BuildAnnouncement, build_hook_router
+from tests.asgi import serve_asgi
 from tests.hooks.conftest import SECRET, encode, now_ts, signed_headers, valid_payload
 
 
@@ -24,12 +23,6 @@ class Served:
     received: list[BuildAnnouncement] = field(default_factory=list)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served() -> Iterator[Served]:
     clock = ManualClock()
@@ -38,23 +31,9 @@ def served() -> Iterator[Served]:
     app.include_router(
         build_hook_router(secret=SECRET, clock=clock, on_build=result.received.append)
     )
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if server.started:
-            break
-        threading.Event().wait(0.01)
-    assert server.started, "uvicorn did not start within 5 s"
-    result.url = f"http://127.0.0.1:{port}/hooks/build"
-    try:
+    with serve_asgi(app) as url:
+        result.url = f"{url}/hooks/build"
         yield result
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_signed_build_is_accepted_and_handed_on(served: Served) -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,7 +22,6 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 import sqlalchemy
-import uvicorn
 import yaml
 from slack_sdk import WebClient
 
@@ -36,6 +33,7 @@ from bot.slack.ports import Workflow
 from commands import SLASH_COMMANDS
 from storage.engine import make_engine
 from storage.migrate import upgrade_engine
+from tests.asgi import serve_asgi
 from tests.slack.conftest import slack_api, slack_client  # noqa: F401  (fixtures)
 from tests.slack.fake_web_api import BOT_USER_ID, TEAM_ID, FakeSlackWebAPI
 from tests.slack_ingress.fakes import FakeWorkflow
@@ -174,12 +172,6 @@ class Served:
         return httpx.post(f"{self.url}/slack/events", content=body, headers=all_headers, timeout=10)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def workflow() -> FakeWorkflow:
     return FakeWorkflow()
@@ -207,22 +199,8 @@ def serving(
         clock=clock,
     )
     api = create_http_app(slack_app=slack_app, engine=engine, clock=clock)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(api, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if server.started:
-            break
-        threading.Event().wait(0.01)
-    assert server.started, "uvicorn did not start within 5 s"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_asgi(api) as url:
+        yield url
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from bot.workflow.model import ReleaseView
 from commands.serve import Bot, assemble
 from storage.engine import make_engine
 from storage.migrate import upgrade
+from storage.models import ReleaseState
 from tests.asgi import serve_asgi
 from tests.sim import simkit
 from tests.slack.fake_web_api import BOT_TOKEN, DEFAULT_TIERS, TEAM_ID, FakeSlackWebAPI, running
@@ -116,9 +117,14 @@ class Stack:
 
     def settle(self, limit: int = 600) -> None:
         """Move simulated time a second at a time until no rollout runs and Slack is told."""
+        moving = {ReleaseState.APPROVED, ReleaseState.ROLLING_OUT, ReleaseState.BAKING}
         for _ in range(limit):
             self.bot.presenter.flush_due()
-            if self.bot.workflow.wait_idle(0.02) and self.bot.presenter.flush_due() == 0:
+            if (
+                self.bot.workflow.wait_idle(0.02)
+                and not any(r.state in moving for r in self.bot.workflow.pending())
+                and self.bot.presenter.flush_due() == 0
+            ):
                 return
             self.sim.cluster.advance(1)
         raise AssertionError("the bot never became idle")

@@ -22,12 +22,14 @@ from bot.workflow.approvals import counted_approvals, describe, is_eligible
 from bot.workflow.database import Database
 from bot.workflow.errors import BadRequest, Conflict, NotAllowed, WorkflowError
 from bot.workflow.events import (
+    AutoDeployBlocked,
     BuildAnnounced,
     EventSink,
     ReleaseDecided,
     ReleaseRequested,
     VoteRecorded,
 )
+from bot.workflow.external import ExternalWatch
 from bot.workflow.model import Actor, BuildView, ReleaseView, Running
 from bot.workflow.ports import ClusterProvider, GroupDirectory
 from bot.workflow.requests import check_promotion, lookup, resolve_target
@@ -83,6 +85,7 @@ class ReleaseWorkflow:
             max_workers=8, thread_name_prefix="rollout"
         )
         self._db = Database(engine, config)
+        self._external = ExternalWatch(config=config, clusters=clusters, events=events)
         self._runner = RolloutRunner(
             db=self._db,
             clusters=clusters,
@@ -154,6 +157,7 @@ class ReleaseWorkflow:
                     environment,
                     err.message,
                 )
+                self._events.publish(AutoDeployBlocked(view, environment, err.message))
         return view
 
     # -- requests ------------------------------------------------------------------------
@@ -407,6 +411,8 @@ class ReleaseWorkflow:
                     slack_channel=svc.channel,
                     expires_at=now + rule.expire_after if rule is not None else None,
                     state=ReleaseState.AWAITING_APPROVAL if rule else ReleaseState.APPROVED,
+                    rollback_of=stopped,
+                    rollback_to_revision=plan.revision,
                 ),
                 now=now,
             )
@@ -422,11 +428,9 @@ class ReleaseWorkflow:
             view = self._db.view(session, release)
         if stopped is not None:
             self._runner.stop(stopped)
-            self._runner.link_rollback(release.id, stopped)
         self._events.publish(ReleaseRequested(view))
-        self._runner.remember_undo(release.id, plan.revision)
         if rule is None:
-            self._runner.start(Job(release.id, undo_to=plan.revision))
+            self._runner.start(Job(release.id))
         return view
 
     # -- reads ---------------------------------------------------------------------------
@@ -514,28 +518,51 @@ class ReleaseWorkflow:
         return expired
 
     def resume(self) -> None:
-        """Re-attach to releases left rolling out; patch only those whose patch never landed."""
+        """Re-attach to releases left rolling out; patch only those whose patch never landed.
+
+        A deploy's patch landed when the Deployment carries its release id. An undo carries
+        no id, but it always makes a new revision, so a rollback's undo landed when the
+        Deployment's revision is past the one read just before it (``revision_before``).
+        """
         with self._db.session() as session:
             stuck = releases_in_states(session=session, states=[ReleaseState.ROLLING_OUT])
         for release in stuck:
             svc = self._config.service(release.service)
-            patched = True
+            driver = self._clusters.driver(release.environment)
+            state = driver.state(svc.deployment, svc.container_name)
             if release.kind is ReleaseKind.DEPLOY:
-                driver = self._clusters.driver(release.environment)
-                state = driver.state(svc.deployment, svc.container_name)
                 patched = state.release_id == str(release.id)
+            else:
+                patched = (
+                    release.revision_before is not None
+                    and state.revision is not None
+                    and state.revision > release.revision_before
+                )
             self._runner.start(Job(release.id, patch=not patched))
-        approved_left: list[Release]
         with self._db.session() as session:
             approved_left = releases_in_states(session=session, states=[ReleaseState.APPROVED])
         for release in approved_left:
-            if release.kind is ReleaseKind.DEPLOY:
-                self._runner.start(Job(release.id))
+            self._runner.start(Job(release.id))
 
     def wait_idle(self, timeout: float) -> bool:
         return self._runner.wait_idle(timeout)
 
+    def watch_for_external_changes(self) -> None:
+        """Start telling each service's channel when its Deployment is changed by hand.
+
+        Returns once every environment is subscribed (or logged as unreachable and retried
+        in the background), so changes made after this call are not missed.
+        """
+        self._external.start()
+
     def close(self) -> None:
+        """Stop the rollouts' executor (if the workflow made it) and the external-change
+        watchers; those end only when the cluster connections close, so the provider is closed
+        when they were started."""
+        if self._external.started:
+            self._external.stop(timeout=0)
+            self._clusters.close()
+            self._external.stop()
         if self._own_executor:
             self._executor.shutdown(wait=False, cancel_futures=True)
 

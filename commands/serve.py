@@ -190,6 +190,7 @@ def _serve(
     stack.callback(bot.close)
     bot.presenter.start()
     bot.workflow.resume()
+    bot.workflow.watch_for_external_changes()
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(bot.workflow.expire_due, "interval", seconds=EXPIRY_INTERVAL_SECONDS)
     scheduler.start()

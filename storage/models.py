@@ -134,6 +134,11 @@ class ReleaseBase(SQLModel):
     break_glass_reason: str | None = Field(default=None, sa_type=sa.Text)
     required_approvals: int = Field(default=0, ge=0)
     revision_before: int | None = None
+    rollback_of: uuid.UUID | None = Field(default=None, foreign_key="releases.id")
+    """For a rollback: the release it undoes (stopped or failed), moved to ``rolled_back``
+    when the rollback succeeds; kept in the row so a restart still knows."""
+    rollback_to_revision: int | None = None
+    """For a rollback: the Deployment revision to return to, fixed when it was requested."""
     slack_channel: str | None = Field(default=None, max_length=64)
     slack_thread_ts: str | None = Field(default=None, max_length=64)
     expires_at: datetime | None = _utc(nullable=True)

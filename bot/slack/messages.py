@@ -229,6 +229,23 @@ def external_change(
     )
 
 
+def auto_deploy_blocked(b: BuildView, environment: str, reason: str) -> str:
+    return (
+        f":no_entry: `{b.version}` of *{b.service}* was *not* deployed to *{environment}* "
+        f"by itself: {reason}\nDeploy it by hand with "
+        f"`/deploy {b.service} {b.version} to {environment}` once that is resolved."
+    )
+
+
+def approval_lapsed(r: ReleaseView, still_counted: tuple[str, ...]) -> str:
+    names = ", ".join(who(u) for u in still_counted) or "none"
+    return (
+        f":hourglass: The rollout did not start: approvals were checked again and only "
+        f"{len(still_counted)} of {r.required_approvals} still count ({names}); an approver "
+        "may have left the group. The release waits for approval again."
+    )
+
+
 def since(when: datetime | None, now: datetime) -> str:
     if when is None:
         return "unknown"

@@ -25,6 +25,8 @@ from bot.slack import blocks as kit
 from bot.slack import messages as text
 from bot.slack.pacing import ChannelPacer, QueuedPost
 from bot.workflow.events import (
+    ApprovalLapsed,
+    AutoDeployBlocked,
     BuildAnnounced,
     Event,
     ExternalChange,
@@ -149,6 +151,15 @@ class SlackPresenter:
                 self._pacer.submit(
                     event.channel, QueuedPost(lambda: {"text": body, "blocks": payload})
                 )
+            case AutoDeployBlocked(build=build, environment=environment, reason=reason):
+                body = text.auto_deploy_blocked(build, environment, reason)
+                blocked = kit.as_payload(kit.notice(body))
+                self._pacer.submit(
+                    build.channel, QueuedPost(lambda: {"text": body, "blocks": blocked})
+                )
+            case ApprovalLapsed(release=r, still_counted=still):
+                self._show(r)
+                self._reply(r, text.approval_lapsed(r, still))
             case ReleaseRequested(release=r):
                 self._show(r)
             case VoteRecorded(release=r, actor=actor, counted=counted):

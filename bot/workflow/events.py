@@ -79,8 +79,30 @@ class ExternalChange:
     new_revision: int | None
 
 
+@dataclass(frozen=True)
+class AutoDeployBlocked:
+    """A build the policy would deploy by itself was not deployed (a release holds the
+    environment, the build never passed ``promote_from``...); ``reason`` is the refusal's
+    user-facing message, so the channel learns why nothing happened."""
+
+    build: BuildView
+    environment: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ApprovalLapsed:
+    """An approved release was sent back to ``awaiting_approval`` at the re-check just before
+    its rollout: some approvals no longer count (an approver left the group)."""
+
+    release: ReleaseView
+    still_counted: tuple[str, ...]
+
+
 Event = (
     BuildAnnounced
+    | AutoDeployBlocked
+    | ApprovalLapsed
     | ReleaseRequested
     | VoteRecorded
     | ReleaseDecided

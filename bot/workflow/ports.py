@@ -8,6 +8,7 @@ from typing import Protocol
 from bot.kube.models import (
     DeploymentState,
     DeployResult,
+    ExternalChange,
     History,
     RolloutEvent,
     UndoResult,
@@ -47,6 +48,11 @@ class RolloutDriver(Protocol):
     def watch_rollout(
         self, deployment: str, *, timeout: float, container: str | None = None
     ) -> Iterator[RolloutEvent]: ...
+
+    def external_changes(self, deployments: dict[str, str]) -> Iterator[ExternalChange]:
+        """Changes to these Deployments (name → container) the bot did not make; subscribes
+        before returning and runs until the cluster connection closes."""
+        ...
 
 
 class ClusterProvider(Protocol):

@@ -15,6 +15,8 @@ from concurrent.futures import Executor, Future
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
 
+from sqlmodel import Session
+
 from bot.clock import Clock
 from bot.images import parse_image
 from bot.kube.models import (
@@ -29,6 +31,7 @@ from bot.workflow.approvals import counted_approvals
 from bot.workflow.database import Database
 from bot.workflow.errors import WorkflowError
 from bot.workflow.events import (
+    ApprovalLapsed,
     EventSink,
     PodTrouble,
     RolloutFinished,
@@ -61,8 +64,6 @@ TROUBLE = frozenset(
 @dataclass(frozen=True)
 class Job:
     release_id: uuid.UUID
-    undo_to: int | None = None
-    """For rollbacks: the revision to go back to (None: the one before the current)."""
     patch: bool = True
     """False when re-attaching after a restart and the patch is already in the cluster."""
 
@@ -89,15 +90,8 @@ class RolloutRunner:
         self._lock = threading.Lock()
         self._futures: set[Future[None]] = set()
         self._stopped: set[uuid.UUID] = set()
-        self._undo_targets: dict[uuid.UUID, int | None] = {}
-        self._rollback_of: dict[uuid.UUID, uuid.UUID] = {}
 
     # -- scheduling ----------------------------------------------------------------------
-
-    def remember_undo(self, release_id: uuid.UUID, to_revision: int | None) -> None:
-        """A rollback waiting for approval keeps its target until it starts."""
-        with self._lock:
-            self._undo_targets[release_id] = to_revision
 
     def start(self, job: Job) -> None:
         future = self._executor.submit(self._guarded, job)
@@ -144,7 +138,7 @@ class RolloutRunner:
         service = self._db.config.service(release.service)
         if job.patch:
             try:
-                self._patch(driver, release, job)
+                self._patch(driver, release)
             except Exception as err:
                 self._finish(release.id, ReleaseState.FAILED, error=f"the patch failed: {err}")
                 return
@@ -160,33 +154,10 @@ class RolloutRunner:
             release = get_release(session=session, release_id=job.release_id)
             if release is None or release.state is not ReleaseState.APPROVED:
                 return None
-            rule = approvals_for(self._db.config, release)
-            if rule is not None and release.required_approvals:
-                votes = active_votes(session=session, release_id=release.id)
-                counted = counted_approvals(
-                    rule,
-                    self._groups,
-                    votes,
-                    requester=release.requester_user_id,
-                    digest=release.digest,
-                )
-                if len(counted) < release.required_approvals:
-                    transition_release(
-                        session=session,
-                        release_id=release.id,
-                        expected=ReleaseState.APPROVED,
-                        new=ReleaseState.AWAITING_APPROVAL,
-                        now=self._clock.now(),
-                    )
-                    audit.record(
-                        session,
-                        action="approval_lapsed",
-                        release=release,
-                        actor=None,
-                        now=self._clock.now(),
-                        approvers=counted,
-                    )
-                    return None
+            lapsed = self._recheck(session, release)
+        if lapsed is not None:
+            self._events.publish(lapsed)
+            return None
         service = self._db.config.service(release.service)
         driver = self._clusters.driver(release.environment)
         try:
@@ -214,12 +185,44 @@ class RolloutRunner:
         self._events.publish(RolloutStarted(view))
         return release
 
-    def _patch(self, driver: RolloutDriver, release: Release, job: Job) -> None:
+    def _recheck(self, session: Session, release: Release) -> ApprovalLapsed | None:
+        """Count the approvals again (group membership may have changed since the vote); too
+        few sends the release back to ``awaiting_approval`` and says so."""
+        rule = approvals_for(self._db.config, release)
+        if rule is None or not release.required_approvals:
+            return None
+        votes = active_votes(session=session, release_id=release.id)
+        counted = counted_approvals(
+            rule,
+            self._groups,
+            votes,
+            requester=release.requester_user_id,
+            digest=release.digest,
+        )
+        if len(counted) >= release.required_approvals:
+            return None
+        now = self._clock.now()
+        lapsed = transition_release(
+            session=session,
+            release_id=release.id,
+            expected=ReleaseState.APPROVED,
+            new=ReleaseState.AWAITING_APPROVAL,
+            now=now,
+        )
+        audit.record(
+            session,
+            action="approval_lapsed",
+            release=lapsed,
+            actor=None,
+            now=now,
+            approvers=counted,
+        )
+        return ApprovalLapsed(self._db.view(session, lapsed), tuple(counted))
+
+    def _patch(self, driver: RolloutDriver, release: Release) -> None:
         service = self._db.config.service(release.service)
         if release.kind is ReleaseKind.ROLLBACK:
-            with self._lock:
-                target = self._undo_targets.pop(release.id, job.undo_to)
-            driver.undo(service.deployment, target if target is not None else job.undo_to)
+            driver.undo(service.deployment, release.rollback_to_revision)
             return
         image = f"{parse_image(release.image).repository_name}@{release.digest}"
         driver.deploy(
@@ -351,6 +354,8 @@ class RolloutRunner:
                     slack_channel=failed.slack_channel,
                     slack_thread_ts=failed.slack_thread_ts,
                     state=ReleaseState.APPROVED,
+                    rollback_of=failed.id,
+                    rollback_to_revision=failed.revision_before,
                 ),
                 now=self._clock.now(),
             )
@@ -362,21 +367,10 @@ class RolloutRunner:
                 now=self._clock.now(),
                 rollback_of=str(failed.id),
             )
-        with self._lock:
-            self._rollback_of[rollback.id] = failed.id
-        self.run(Job(rollback.id, undo_to=failed.revision_before))
-
-    def link_rollback(self, rollback_id: uuid.UUID, of: uuid.UUID) -> None:
-        with self._lock:
-            self._rollback_of[rollback_id] = of
-
-    def rollback_of(self, rollback_id: uuid.UUID) -> uuid.UUID | None:
-        with self._lock:
-            return self._rollback_of.get(rollback_id)
+        self.run(Job(rollback.id))
 
     def _mark_rolled_back(self, rollback: Release) -> None:
-        with self._lock:
-            original = self._rollback_of.get(rollback.id)
+        original = rollback.rollback_of
         if original is None:
             return
         try:

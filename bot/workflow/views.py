@@ -52,7 +52,7 @@ def to_view(
         votes=tuple(VoteView(v.user_id, v.decision, v.cast_at) for v in votes),
         revision_before=release.revision_before,
         revision_after=release.revision_after,
-        rollback_of=None,
+        rollback_of=release.rollback_of,
         created_at=release.created_at,
         started_at=release.started_at,
         finished_at=release.finished_at,

@@ -538,7 +538,7 @@ class ReleaseWorkflow:
                     and state.revision is not None
                     and state.revision > release.revision_before
                 )
-            self._runner.start(Job(release.id, patch=not patched))
+            self._runner.start(Job(release.id, patch=not patched, resumed=True))
         with self._db.session() as session:
             approved_left = releases_in_states(session=session, states=[ReleaseState.APPROVED])
         for release in approved_left:

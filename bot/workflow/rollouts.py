@@ -65,7 +65,9 @@ TROUBLE = frozenset(
 class Job:
     release_id: uuid.UUID
     patch: bool = True
-    """False when re-attaching after a restart and the patch is already in the cluster."""
+    resumed: bool = False
+    """Re-attaching after a restart to a release already ``rolling_out``: no begin, and the
+    patch only when ``patch`` says it never landed."""
 
 
 class RolloutRunner:
@@ -131,8 +133,8 @@ class RolloutRunner:
     # -- the rollout ---------------------------------------------------------------------
 
     def run(self, job: Job) -> None:
-        release = self._begin(job) if job.patch else self._load(job.release_id)
-        if release is None:
+        release = self._load(job.release_id) if job.resumed else self._begin(job)
+        if release is None or release.state is not ReleaseState.ROLLING_OUT:
             return
         driver = self._clusters.driver(release.environment)
         service = self._db.config.service(release.service)

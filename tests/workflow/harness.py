@@ -20,8 +20,8 @@ Use it with the ``sim`` fixture (tests/conftest.py)::
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -83,6 +83,7 @@ services:
 """
 
 E = TypeVar("E")
+T = TypeVar("T")
 
 
 def digest(n: int) -> str:
@@ -144,7 +145,7 @@ class Harness:
     sink: RecordingSink
     groups: DictGroups
     clusters: KubeClusters
-    executor: ThreadPoolExecutor
+    executor: Executor
 
     @property
     def clock(self) -> ManualClock:
@@ -197,8 +198,51 @@ class Harness:
         self.engine.dispose()
 
 
+class HeldExecutor(Executor):
+    """Runs nothing until :meth:`release`: lets a test change the world between an approval
+    and the runner's re-check before the rollout starts."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="rollout")
+        self._held: list[tuple[Future[object], Callable[[], object]]] = []
+        self._lock = threading.Lock()
+        self._open = False
+
+    def submit(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> Future[T]:
+        with self._lock:
+            if self._open:
+                return self._pool.submit(fn, *args, **kwargs)
+            future: Future[T] = Future()
+            self._held.append((future, lambda: fn(*args, **kwargs)))  # type: ignore[arg-type]
+            return future
+
+    def release(self) -> None:
+        with self._lock:
+            self._open = True
+            held, self._held = self._held, []
+        for future, call in held:
+            self._pool.submit(_settle, future, call)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def _settle(future: Future[object], call: Callable[[], object]) -> None:
+    if not future.set_running_or_notify_cancel():
+        return
+    try:
+        future.set_result(call())
+    except BaseException as err:
+        future.set_exception(err)
+
+
 def make_harness(
-    sim: SimHandle, tmp_path: Path, config_yaml: str = CONFIG_YAML, *, database: str | None = None
+    sim: SimHandle,
+    tmp_path: Path,
+    config_yaml: str = CONFIG_YAML,
+    *,
+    database: str | None = None,
+    executor: Executor | None = None,
 ) -> Harness:
     url = database or f"sqlite:///{tmp_path}/releasebot.db"
     upgrade(url)
@@ -213,7 +257,7 @@ def make_harness(
     )
     sink = RecordingSink()
     groups = DictGroups({"@release-managers": {"U0CAROL"}})
-    executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="rollout")
+    executor = executor or ThreadPoolExecutor(max_workers=4, thread_name_prefix="rollout")
     workflow = ReleaseWorkflow(
         config=config,
         engine=engine,

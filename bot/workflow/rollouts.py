@@ -29,7 +29,7 @@ from bot.kube.models import (
 from bot.workflow import audit
 from bot.workflow.approvals import counted_approvals
 from bot.workflow.database import Database
-from bot.workflow.errors import WorkflowError
+from bot.workflow.errors import Conflict, WorkflowError
 from bot.workflow.events import (
     ApprovalLapsed,
     EventSink,
@@ -92,6 +92,9 @@ class RolloutRunner:
         self._lock = threading.Lock()
         self._futures: set[Future[None]] = set()
         self._stopped: set[uuid.UUID] = set()
+        self._owned: set[uuid.UUID] = set()
+        """Releases this runner moved to (or re-attached to in) ``rolling_out``: only those
+        may it fail when it crashes, never one another runner won."""
 
     # -- scheduling ----------------------------------------------------------------------
 
@@ -136,6 +139,8 @@ class RolloutRunner:
         release = self._load(job.release_id) if job.resumed else self._begin(job)
         if release is None or release.state is not ReleaseState.ROLLING_OUT:
             return
+        with self._lock:
+            self._owned.add(release.id)
         driver = self._clusters.driver(release.environment)
         service = self._db.config.service(release.service)
         if job.patch:
@@ -167,23 +172,27 @@ class RolloutRunner:
         except Exception as err:
             self._transition(release.id, ReleaseState.APPROVED, ReleaseState.FAILED, str(err))
             return None
-        with self._db.session() as session:
-            release = transition_release(
-                session=session,
-                release_id=job.release_id,
-                expected=ReleaseState.APPROVED,
-                new=ReleaseState.ROLLING_OUT,
-                now=self._clock.now(),
-                revision_before=before,
-            )
-            audit.record(
-                session,
-                action="rollout_started",
-                release=release,
-                actor=None,
-                now=self._clock.now(),
-            )
-            view = self._db.view(session, release)
+        try:
+            with self._db.session() as session:
+                release = transition_release(
+                    session=session,
+                    release_id=job.release_id,
+                    expected=ReleaseState.APPROVED,
+                    new=ReleaseState.ROLLING_OUT,
+                    now=self._clock.now(),
+                    revision_before=before,
+                )
+                audit.record(
+                    session,
+                    action="rollout_started",
+                    release=release,
+                    actor=None,
+                    now=self._clock.now(),
+                )
+                view = self._db.view(session, release)
+        except (Conflict, StaleState):
+            log.info("release %s was started by another runner first", job.release_id)
+            return None
         self._events.publish(RolloutStarted(view))
         return release
 
@@ -425,5 +434,10 @@ class RolloutRunner:
         self._events.publish(RolloutFinished(view))
 
     def _fail_if_running(self, release_id: uuid.UUID, error: str) -> None:
-        for expected in (ReleaseState.ROLLING_OUT, ReleaseState.APPROVED):
-            self._transition(release_id, expected, ReleaseState.FAILED, error)
+        """Fail a release only if this runner took it to ``rolling_out``: a crash before that
+        leaves an approved release for resume or its deadline, and one another runner won
+        is that runner's to end."""
+        with self._lock:
+            mine = release_id in self._owned
+        if mine:
+            self._transition(release_id, ReleaseState.ROLLING_OUT, ReleaseState.FAILED, error)

@@ -216,6 +216,10 @@ class HeldExecutor(Executor):
             self._held.append((future, lambda: fn(*args, **kwargs)))  # type: ignore[arg-type]
             return future
 
+    def hold(self) -> None:
+        with self._lock:
+            self._open = False
+
     def release(self) -> None:
         with self._lock:
             self._open = True

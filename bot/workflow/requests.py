@@ -15,7 +15,7 @@ from bot.config import Environment, ReleasebotConfig, Service, UnknownNameError
 from bot.images import InvalidImageReference, parse_image
 from bot.workflow.errors import BadRequest, PromotionRequired
 from storage.builds import get_build
-from storage.models import Build, Release, ReleaseState
+from storage.models import Build, Release, ReleaseKind, ReleaseState
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,7 @@ def check_promotion(
             Release.service == service,
             Release.environment == source,
             Release.digest == digest,
+            Release.kind == ReleaseKind.DEPLOY,
             Release.state == ReleaseState.SUCCEEDED,
         )
     ).first()

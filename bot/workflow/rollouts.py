@@ -15,7 +15,7 @@ from concurrent.futures import Executor, Future
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.images import parse_image
@@ -347,17 +347,16 @@ class RolloutRunner:
 
     def _auto_rollback(self, failed: Release) -> None:
         """A failed deploy goes back to the revision before it, as its own rollback release."""
+        version, image, digest = self._undo_target(failed)
         with self._db.session() as session:
-            previous = session.get(Release, failed.id)
-            assert previous is not None
             rollback = create_release(
                 session=session,
                 release_in=ReleaseCreate(
                     service=failed.service,
                     environment=failed.environment,
-                    version=f"revision {failed.revision_before}",
-                    image=failed.image,
-                    digest=failed.digest,
+                    version=version,
+                    image=image,
+                    digest=digest,
                     kind=ReleaseKind.ROLLBACK,
                     requester_user_id=self._bot.user_id,
                     requester_team_id=self._bot.team_id,
@@ -379,6 +378,42 @@ class RolloutRunner:
                 rollback_of=str(failed.id),
             )
         self.run(Job(rollback.id))
+
+    def _undo_target(self, failed: Release) -> tuple[str, str, str]:
+        """What runs once the undo is done: the rollback row records that artifact, so
+        ``running()`` and promotion never see the digest that just failed.
+
+        The release that last succeeded here is it; without one (the first release failed),
+        the Deployment's own history for ``revision_before`` says which image that was.
+        """
+        with self._db.session() as session:
+            previous = session.exec(
+                select(Release)
+                .where(
+                    Release.service == failed.service,
+                    Release.environment == failed.environment,
+                    Release.state == ReleaseState.SUCCEEDED,
+                    col(Release.id) != failed.id,
+                )
+                .order_by(col(Release.finished_at).desc())
+            ).first()
+        if previous is not None:
+            return previous.version, previous.image, previous.digest
+        version = f"revision {failed.revision_before}"
+        service = self._db.config.service(failed.service)
+        try:
+            entries = (
+                self._clusters.driver(failed.environment)
+                .history(service.deployment, service.container_name)
+                .entries
+            )
+        except Exception:
+            log.exception("cannot read the history of %s to name the undo", service.deployment)
+            entries = ()
+        for entry in entries:
+            if entry.revision == failed.revision_before:
+                return version, entry.image, parse_image(entry.image).digest or ""
+        return version, "", ""
 
     def _mark_rolled_back(self, rollback: Release) -> None:
         original = rollback.rollback_of

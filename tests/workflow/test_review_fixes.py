@@ -8,12 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlmodel import Session
 
+from bot.kube.sim.behaviour import PodBehaviour
 from bot.kube.sim.serve import SimHandle
+from bot.workflow.errors import PromotionRequired
+from bot.workflow.events import RolloutFinished
 from bot.workflow.ports import ClusterProvider, RolloutDriver
 from bot.workflow.rollouts import Job, RolloutRunner
-from storage.models import ReleaseState, VoteDecision
+from storage.models import ReleaseKind, ReleaseState, VoteDecision
 from storage.releases import transition_release
 from tests.workflow.harness import (
     ALICE,
@@ -23,6 +27,8 @@ from tests.workflow.harness import (
     Harness,
     HeldExecutor,
     build,
+    digest,
+    image,
     make_harness,
 )
 
@@ -106,3 +112,32 @@ def test_losing_the_start_leaves_the_winners_rollout_alone(sim: SimHandle, tmp_p
         assert h.workflow.release(release_id).state is ReleaseState.ROLLING_OUT
     finally:
         h.close()
+
+
+def test_auto_rollback_records_what_runs_after_it_and_failed_digest_is_not_promotable(
+    h: Harness,
+) -> None:
+    h.create_deployment()
+    h.sim.cluster.images.set(image(2), PodBehaviour.bad_image())
+    h.workflow.announce_build(build("1.0.2", 2))
+    assert h.settle()
+    rollback = [
+        e.release for e in h.sink.of(RolloutFinished) if e.release.kind is ReleaseKind.ROLLBACK
+    ]
+    assert rollback and rollback[0].digest == digest(15)
+    assert h.workflow.running("api", "staging")[0].image == image(15)
+    with pytest.raises(PromotionRequired):
+        h.workflow.request_deploy(
+            actor=REQUESTER, service="api", environment="production", target="1.0.2"
+        )
+
+
+def test_auto_rollback_to_a_previous_release_records_its_version(h: Harness) -> None:
+    h.create_deployment()
+    h.workflow.announce_build(build("1.0.1", 1))
+    assert h.settle()
+    h.sim.cluster.images.set(image(2), PodBehaviour.bad_image())
+    h.workflow.announce_build(build("1.0.2", 2))
+    assert h.settle()
+    running = h.workflow.running("api", "staging")[0]
+    assert (running.version, running.image) == ("1.0.1", image(1).replace("@", ":1.0.1@"))

@@ -216,6 +216,10 @@ class ReleaseWorkflow:
         return view
 
     def confirm(self, *, actor: Actor, release_id: uuid.UUID) -> ReleaseView:
+        if self._expire_if_due(release_id) is not None:
+            raise Conflict(
+                f"release {release_id} expired before it was confirmed; request it again."
+            )
         now = self._clock.now()
         with self._db.session() as session:
             release = self._db.release(session, release_id)
@@ -244,6 +248,12 @@ class ReleaseWorkflow:
     def vote(self, *, actor: Actor, release_id: uuid.UUID, decision: VoteDecision) -> ReleaseView:
         now = self._clock.now()
         approved = False
+        expired = self._expire_if_due(release_id)
+        if expired is not None:
+            raise Conflict(
+                f"release {release_id} expired at {expired.expires_at:%Y-%m-%d %H:%M %Z} before "
+                "your vote, so it no longer counts; request the release again."
+            )
         with self._db.session() as session:
             release = self._db.release(session, release_id)
             rule = approvals_for(self._config, release)
@@ -312,6 +322,30 @@ class ReleaseWorkflow:
             self._events.publish(ReleaseDecided(view, actor))
         if approved:
             self._runner.start(Job(release_id))
+        return view
+
+    def _expire_if_due(self, release_id: uuid.UUID) -> ReleaseView | None:
+        """Expire a waiting release whose deadline has passed, as the periodic job would:
+        a vote landing between the deadline and the job's next run must not count."""
+        now = self._clock.now()
+        with self._db.session() as session:
+            release = self._db.release(session, release_id)
+            if (
+                release.state not in (ReleaseState.REQUESTED, ReleaseState.AWAITING_APPROVAL)
+                or release.expires_at is None
+                or release.expires_at > now
+            ):
+                return None
+            done = transition_release(
+                session=session,
+                release_id=release_id,
+                expected=release.state,
+                new=ReleaseState.EXPIRED,
+                now=now,
+            )
+            audit.record(session, action="expired", release=done, actor=None, now=now)
+            view = self._db.view(session, done)
+        self._events.publish(ReleaseDecided(view, None))
         return view
 
     def withdraw_vote(self, *, actor: Actor, release_id: uuid.UUID) -> ReleaseView:

@@ -13,8 +13,8 @@ from sqlmodel import Session
 
 from bot.kube.sim.behaviour import PodBehaviour
 from bot.kube.sim.serve import SimHandle
-from bot.workflow.errors import PromotionRequired
-from bot.workflow.events import RolloutFinished
+from bot.workflow.errors import Conflict, PromotionRequired
+from bot.workflow.events import ReleaseDecided, RolloutFinished
 from bot.workflow.ports import ClusterProvider, RolloutDriver
 from bot.workflow.rollouts import Job, RolloutRunner
 from storage.models import ReleaseKind, ReleaseState, VoteDecision
@@ -141,3 +141,13 @@ def test_auto_rollback_to_a_previous_release_records_its_version(h: Harness) -> 
     assert h.settle()
     running = h.workflow.running("api", "staging")[0]
     assert (running.version, running.image) == ("1.0.1", image(1).replace("@", ":1.0.1@"))
+
+
+def test_a_vote_after_the_deadline_is_refused_and_expires_the_request(h: Harness) -> None:
+    release_id = _to_production(h)
+    h.workflow.vote(actor=ALICE, release_id=release_id, decision=VoteDecision.APPROVE)
+    h.clock.advance(31 * 60)  # past expires_at; the periodic expire job has not run
+    with pytest.raises(Conflict, match="expired"):
+        h.workflow.vote(actor=BOB, release_id=release_id, decision=VoteDecision.APPROVE)
+    assert h.workflow.release(release_id).state is ReleaseState.EXPIRED
+    assert [e.release.state for e in h.sink.of(ReleaseDecided)][-1] is ReleaseState.EXPIRED

@@ -18,7 +18,7 @@ from bot.clock import Clock
 from bot.config import ReleasebotConfig
 from bot.hooks.build import BuildAnnouncement
 from bot.workflow import audit
-from bot.workflow.approvals import counted_approvals, describe, is_eligible
+from bot.workflow.approvals import ResolvedGroups, counted_approvals, describe, is_eligible
 from bot.workflow.database import Database
 from bot.workflow.errors import BadRequest, Conflict, NotAllowed, WorkflowError
 from bot.workflow.events import (
@@ -255,8 +255,10 @@ class ReleaseWorkflow:
                 "your vote, so it no longer counts; request the release again."
             )
         with self._db.session() as session:
+            rule = approvals_for(self._config, self._db.release(session, release_id))
+        groups = ResolvedGroups(rule, self._groups) if rule is not None else self._groups
+        with self._db.session() as session:
             release = self._db.release(session, release_id)
-            rule = approvals_for(self._config, release)
             if release.state is not ReleaseState.AWAITING_APPROVAL or rule is None:
                 raise Conflict(
                     f"release {release_id} is {release.state.value}; it is not waiting for votes."
@@ -266,7 +268,7 @@ class ReleaseWorkflow:
                     "you requested this release, so you cannot approve or reject it; "
                     f"ask one of {describe(rule)}."
                 )
-            if not is_eligible(rule, self._groups, actor.user_id):
+            if not is_eligible(rule, groups, actor.user_id):
                 raise NotAllowed(
                     f"you are not an approver for {release.service} in {release.environment}; "
                     f"approvers are {describe(rule)}."
@@ -292,7 +294,7 @@ class ReleaseWorkflow:
                 votes = active_votes(session=session, release_id=release_id, digest=release.digest)
                 counted = counted_approvals(
                     rule,
-                    self._groups,
+                    groups,
                     votes,
                     requester=release.requester_user_id,
                     digest=release.digest,

@@ -14,6 +14,17 @@ from bot.workflow.ports import GroupDirectory
 from storage.models import Vote, VoteDecision
 
 
+class ResolvedGroups:
+    """The members of a rule's groups, looked up once before a transaction opens: asking
+    Slack inside one would hold the database write lock for as long as Slack takes."""
+
+    def __init__(self, rule: Approvals, groups: GroupDirectory) -> None:
+        self._members = {group: groups.members(group) for group in rule.groups}
+
+    def members(self, group: str) -> frozenset[str]:
+        return self._members.get(group, frozenset())
+
+
 def is_eligible(rule: Approvals, groups: GroupDirectory, user_id: str) -> bool:
     if user_id in rule.individuals:
         return True

@@ -27,7 +27,7 @@ from bot.kube.models import (
     RolloutTimedOut,
 )
 from bot.workflow import audit
-from bot.workflow.approvals import counted_approvals
+from bot.workflow.approvals import ResolvedGroups, counted_approvals
 from bot.workflow.database import Database
 from bot.workflow.errors import Conflict, WorkflowError
 from bot.workflow.events import (
@@ -159,9 +159,15 @@ class RolloutRunner:
         """Re-check approvals, read the revision before, and commit ``rolling_out``."""
         with self._db.session() as session:
             release = get_release(session=session, release_id=job.release_id)
+        if release is None or release.state is not ReleaseState.APPROVED:
+            return None
+        rule = approvals_for(self._db.config, release)
+        groups = ResolvedGroups(rule, self._groups) if rule is not None else self._groups
+        with self._db.session() as session:
+            release = get_release(session=session, release_id=job.release_id)
             if release is None or release.state is not ReleaseState.APPROVED:
                 return None
-            lapsed = self._recheck(session, release)
+            lapsed = self._recheck(session, release, groups)
         if lapsed is not None:
             self._events.publish(lapsed)
             return None
@@ -196,7 +202,9 @@ class RolloutRunner:
         self._events.publish(RolloutStarted(view))
         return release
 
-    def _recheck(self, session: Session, release: Release) -> ApprovalLapsed | None:
+    def _recheck(
+        self, session: Session, release: Release, groups: GroupDirectory
+    ) -> ApprovalLapsed | None:
         """Count the approvals again (group membership may have changed since the vote); too
         few sends the release back to ``awaiting_approval`` and says so."""
         rule = approvals_for(self._db.config, release)
@@ -205,7 +213,7 @@ class RolloutRunner:
         votes = active_votes(session=session, release_id=release.id)
         counted = counted_approvals(
             rule,
-            self._groups,
+            groups,
             votes,
             requester=release.requester_user_id,
             digest=release.digest,

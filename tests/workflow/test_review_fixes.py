@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from tests.workflow.harness import (
     ALICE,
     BOB,
     BOT,
+    CAROL,
     REQUESTER,
     Harness,
     HeldExecutor,
@@ -151,3 +153,34 @@ def test_a_vote_after_the_deadline_is_refused_and_expires_the_request(h: Harness
         h.workflow.vote(actor=BOB, release_id=release_id, decision=VoteDecision.APPROVE)
     assert h.workflow.release(release_id).state is ReleaseState.EXPIRED
     assert [e.release.state for e in h.sink.of(ReleaseDecided)][-1] is ReleaseState.EXPIRED
+
+
+def test_group_lookups_happen_outside_any_database_transaction(
+    sim: SimHandle, tmp_path: Path
+) -> None:
+    h = make_harness(sim, tmp_path)
+    try:
+        release_id = _to_production(h)
+        lookup = h.groups.members
+        could_write: list[bool] = []
+
+        def members(group: str) -> frozenset[str]:
+            other = sqlite3.connect(tmp_path / "releasebot.db", timeout=0.2)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.rollback()
+                could_write.append(True)
+            except sqlite3.OperationalError:
+                could_write.append(False)
+            finally:
+                other.close()
+            return lookup(group)
+
+        h.groups.members = members  # type: ignore[method-assign]
+        h.workflow.vote(actor=CAROL, release_id=release_id, decision=VoteDecision.APPROVE)
+        h.workflow.vote(actor=ALICE, release_id=release_id, decision=VoteDecision.APPROVE)
+        assert h.settle()
+        assert h.workflow.release(release_id).state is ReleaseState.SUCCEEDED
+        assert could_write and all(could_write), could_write
+    finally:
+        h.close()

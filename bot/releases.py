@@ -564,8 +564,18 @@ class ReleaseWorkflow:
             stuck = releases_in_states(session=session, states=[ReleaseState.ROLLING_OUT])
         for release in stuck:
             svc = self._config.service(release.service)
-            driver = self._clusters.driver(release.environment)
-            state = driver.state(svc.deployment, svc.container_name)
+            try:
+                state = self._clusters.driver(release.environment).state(
+                    svc.deployment, svc.container_name
+                )
+            except Exception:
+                log.exception(
+                    "cannot reach %s in %s to resume release %s; left for the next resume",
+                    svc.deployment,
+                    release.environment,
+                    release.id,
+                )
+                continue
             if release.kind is ReleaseKind.DEPLOY:
                 patched = state.release_id == str(release.id)
             else:

@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import Session
 
 from bot.kube.sim.behaviour import PodBehaviour
+from bot.kube.sim.resources import DEPLOYMENTS
 from bot.kube.sim.serve import SimHandle
 from bot.workflow.errors import Conflict, PromotionRequired
 from bot.workflow.events import ReleaseDecided, RolloutFinished
@@ -184,3 +185,23 @@ def test_group_lookups_happen_outside_any_database_transaction(
         assert could_write and all(could_write), could_write
     finally:
         h.close()
+
+
+def test_resume_skips_a_release_whose_cluster_cannot_be_read(h: Harness) -> None:
+    release_id = _to_production(h)
+    h.workflow.vote(actor=ALICE, release_id=release_id, decision=VoteDecision.APPROVE)
+    h.workflow.vote(actor=BOB, release_id=release_id, decision=VoteDecision.APPROVE)
+    assert h.settle()
+    with Session(h.engine) as session:
+        for expected, new in ((ReleaseState.SUCCEEDED, ReleaseState.ROLLING_OUT),):
+            transition_release(
+                session=session,
+                release_id=release_id,
+                expected=expected,
+                new=new,
+                now=h.clock.now(),
+            )
+        session.commit()
+    h.sim.cluster.store.delete(DEPLOYMENTS, "apps", "api")
+    h.workflow.resume()  # must not raise
+    assert h.workflow.release(release_id).state is ReleaseState.ROLLING_OUT

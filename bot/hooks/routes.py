@@ -16,6 +16,8 @@ from starlette.concurrency import run_in_threadpool
 from bot.clock import Clock
 from bot.hooks.build import MAX_BODY_BYTES, BuildAnnouncement, verify_build_request
 from bot.hooks.errors import HookRejected
+from bot.workflow.errors import Conflict, WorkflowError
+from storage.errors import BuildConflict
 
 PATH = "/hooks/build"
 
@@ -40,7 +42,12 @@ def build_hook_router(
                 {"accepted": False, "error": rejected.reason},
                 status_code=rejected.status_code,
             )
-        await run_in_threadpool(on_build, announcement)
+        try:
+            await run_in_threadpool(on_build, announcement)
+        except (BuildConflict, Conflict) as refused:
+            return JSONResponse({"accepted": False, "error": str(refused)}, status_code=409)
+        except WorkflowError as refused:
+            return JSONResponse({"accepted": False, "error": refused.message}, status_code=422)
         return JSONResponse(
             {
                 "accepted": True,

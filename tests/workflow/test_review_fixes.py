@@ -9,18 +9,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from sqlmodel import Session
 
+from bot.clock import ManualClock
+from bot.hooks import BuildAnnouncement, build_hook_router
 from bot.kube.sim.behaviour import PodBehaviour
 from bot.kube.sim.resources import DEPLOYMENTS
 from bot.kube.sim.serve import SimHandle
-from bot.workflow.errors import Conflict, PromotionRequired
+from bot.workflow.errors import BadRequest, Conflict, PromotionRequired
 from bot.workflow.events import ReleaseDecided, RolloutFinished
 from bot.workflow.ports import ClusterProvider, RolloutDriver
 from bot.workflow.rollouts import Job, RolloutRunner
 from storage.models import ReleaseKind, ReleaseState, VoteDecision
 from storage.releases import transition_release
+from tests.asgi import serve_asgi
+from tests.hooks.conftest import SECRET, encode, now_ts, signed_headers, valid_payload
 from tests.workflow.harness import (
     ALICE,
     BOB,
@@ -205,3 +211,26 @@ def test_resume_skips_a_release_whose_cluster_cannot_be_read(h: Harness) -> None
     h.sim.cluster.store.delete(DEPLOYMENTS, "apps", "api")
     h.workflow.resume()  # must not raise
     assert h.workflow.release(release_id).state is ReleaseState.ROLLING_OUT
+
+
+@pytest.mark.parametrize(
+    ("refusal", "status"),
+    [
+        (Conflict("version 1.0.1 was already announced with another digest"), 409),
+        (BadRequest("there is no service api2"), 422),
+    ],
+)
+def test_a_refused_build_is_answered_with_its_reason(refusal: Exception, status: int) -> None:
+    def on_build(announcement: BuildAnnouncement) -> None:
+        raise refusal
+
+    clock = ManualClock()
+    app = FastAPI()
+    app.include_router(build_hook_router(secret=SECRET, clock=clock, on_build=on_build))
+    with serve_asgi(app) as url:
+        body = encode(valid_payload())
+        response = httpx.post(
+            f"{url}/hooks/build", content=body, headers=signed_headers(body, now_ts(clock))
+        )
+    assert response.status_code == status
+    assert response.json() == {"accepted": False, "error": str(refusal)}

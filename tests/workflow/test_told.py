@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from bot.kube.sim.behaviour import PodBehaviour
@@ -26,8 +27,12 @@ from tests.workflow.harness import (
 )
 
 
-def _wait_for(h: Harness, kind: type[ExternalChange], count: int) -> list[ExternalChange]:
-    for _ in range(200):
+def _wait_for(
+    h: Harness, kind: type[ExternalChange], count: int, seconds: float = 15.0
+) -> list[ExternalChange]:
+    """Up to ``count`` events, waiting at most ``seconds`` of real time for the watch thread."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         found = h.sink.of(kind)
         if len(found) >= count:
             return found
@@ -52,7 +57,7 @@ def test_an_image_changed_by_hand_is_published_and_the_bots_deploy_is_not(h: Har
         old_revision=2,
         new_revision=3,
     )
-    assert len(_wait_for(h, ExternalChange, 2)) == 1
+    assert len(_wait_for(h, ExternalChange, 2, seconds=2.0)) == 1
 
 
 def test_a_build_blocked_by_a_release_in_progress_says_so(h: Harness) -> None:

@@ -199,3 +199,9 @@ RolloutEvent = (
     | RolloutFailed
     | RolloutTimedOut
 )
+
+
+class WatchStopped(Exception):
+    """Following a rollout ended because the bot closed its watches; the rollout itself goes
+    on in the cluster and is followed again after a restart. Not a cluster error, so it is
+    defined here, where callers that must not import the client can catch it."""

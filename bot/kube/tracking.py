@@ -23,6 +23,7 @@ from bot.kube.models import (
     RolloutSucceeded,
     RolloutTimedOut,
     Verdict,
+    WatchStopped,
 )
 from bot.kube.status import container_image, replica_counts, revision_of, rollout_status, strategy
 from bot.kube.watching import Change, NamespaceWatch, WatchFailed
@@ -65,6 +66,11 @@ def follow_rollout(
                 raise item.error
             if item is not None:
                 yield from tracker.on_change(item)
+            elif subscription.closed:
+                raise WatchStopped(
+                    f'stopped following deployment "{deployment}" in {where.describe()}: '
+                    "releasebot is shutting down; it picks the rollout up again when it restarts"
+                )
             elif clock.now() >= deadline:
                 yield RolloutTimedOut(
                     deployment,

@@ -54,6 +54,8 @@ class Subscription:
     def __init__(self, snapshot: dict[str, dict[str, Obj]]) -> None:
         self.snapshot = snapshot
         self.items: queue.Queue[Item | None] = queue.Queue()
+        self.closed = False
+        """Set when the shared watch stopped: nothing more will arrive."""
 
     def get(self, timeout: float) -> Item | None:
         """The next item, or None when nothing arrived within ``timeout`` real seconds."""
@@ -123,6 +125,7 @@ class NamespaceWatch:
         for thread in self._threads:
             thread.join(timeout=5)
         for subscription in subscribers:
+            subscription.closed = True
             subscription.items.put(None)
 
     # -- the watch threads ---------------------------------------------------------------

@@ -25,6 +25,7 @@ from bot.kube.models import (
     RolloutProgress,
     RolloutSucceeded,
     RolloutTimedOut,
+    WatchStopped,
 )
 from bot.workflow import audit
 from bot.workflow.approvals import ResolvedGroups, counted_approvals
@@ -129,6 +130,9 @@ class RolloutRunner:
     def _guarded(self, job: Job) -> None:
         try:
             self.run(job)
+        except WatchStopped:
+            # Shutting down: the release stays rolling_out and resume() follows it again.
+            log.info("stopped following release %s: the bot is closing", job.release_id)
         except Exception as err:  # the runner must not die silently with a release in flight
             log.exception("rollout of release %s crashed", job.release_id)
             self._fail_if_running(job.release_id, f"releasebot error: {err}")

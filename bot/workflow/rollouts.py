@@ -287,6 +287,8 @@ class RolloutRunner:
                 elif isinstance(event, RolloutFailed | RolloutTimedOut):
                     self._finish(release.id, ReleaseState.FAILED, error=event.message)
                     return
+        except WatchStopped:
+            raise
         except Exception as err:
             self._finish(release.id, ReleaseState.FAILED, error=f"lost the rollout: {err}")
 

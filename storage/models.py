@@ -56,6 +56,8 @@ ACTIVE_STATES_SQL = "state IN ({})".format(
     ", ".join(f"'{state.value}'" for state in sorted(ACTIVE_STATES))
 )
 
+BREAK_GLASS_HAS_REASON_SQL = "NOT break_glass OR break_glass_reason IS NOT NULL"
+
 
 class VoteDecision(StrEnum):
     APPROVE = "approve"
@@ -131,6 +133,12 @@ class ReleaseBase(SQLModel):
     requester_user_id: str = Field(max_length=64)
     requester_team_id: str = Field(max_length=64)
     reason: str | None = Field(default=None, sa_type=sa.Text)
+    break_glass: bool = Field(
+        default=False,
+        sa_column=Column(sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    """An emergency deploy: answers to the environment's break-glass approvers and skips
+    freezes and ``promote_from``; ``break_glass_reason`` is then required (a CHECK says so)."""
     break_glass_reason: str | None = Field(default=None, sa_type=sa.Text)
     required_approvals: int = Field(default=0, ge=0)
     revision_before: int | None = None
@@ -160,6 +168,7 @@ class Release(ReleaseBase, table=True):
             postgresql_where=sa.text(ACTIVE_STATES_SQL),
         ),
         sa.Index("ix_releases_service_environment_created", "service", "environment", "created_at"),
+        sa.CheckConstraint(BREAK_GLASS_HAS_REASON_SQL, name="break_glass_has_reason"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

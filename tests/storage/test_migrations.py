@@ -8,7 +8,7 @@ from storage.migrate import current_revision, downgrade_engine, drift, head_revi
 
 
 def test_upgrade_from_empty_reaches_head_without_drift(engine: Engine) -> None:
-    assert current_revision(engine) == head_revision() == "0002"
+    assert current_revision(engine) == head_revision() == "0003"
     assert drift(engine) == []
 
 
@@ -25,7 +25,7 @@ def test_upgrade_is_idempotent_and_downgrade_round_trips(database_url: str, engi
     downgrade_engine(engine, "base")
     assert current_revision(engine) is None
     upgrade(database_url)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == head_revision()
     assert drift(engine) == []
 
 
@@ -54,7 +54,7 @@ def test_0002_adds_rollback_columns_to_a_database_with_votes_and_removes_them(
             {"id": release_id, "now": "2026-01-05 09:00:00+00:00"},
         )
     upgrade(database_url)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == head_revision()
     assert drift(engine) == []
     with engine.begin() as connection:
         row = connection.execute(

@@ -38,17 +38,17 @@ from slack_bolt.adapter.fastapi import SlackRequestHandler
 from slack_sdk import WebClient
 from sqlalchemy.engine import make_url
 
+from bot.asgi import serve_asgi
 from bot.clock import SystemClock
 from bot.config import parse_config
 from bot.kube.sim.samples import deployment_manifest
 from bot.kube.sim.serve import run_simulated_cluster
+from bot.slack.standin.webapi import BOT_TOKEN, TEAM_ID, running
 from commands.serve import assemble
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from tests.asgi import serve_asgi
 from tests.e2e.conftest import HOOK_SECRET, SIGNING_SECRET
 from tests.sim import simkit
-from tests.slack.fake_web_api import BOT_TOKEN, TEAM_ID, running
 from tests.slack_ingress.conftest import command_body
 from tests.slack_ingress.conftest import sign as slack_sign
 from tests.storage.conftest import ADMIN_URL, _admin_conninfo

@@ -21,19 +21,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from slack_sdk import WebClient
 
+from bot.asgi import serve_asgi
 from bot.clock import ManualClock
 from bot.config import parse_config
 from bot.kube.sim.samples import deployment_manifest
 from bot.kube.sim.serve import run_simulated_cluster
 from bot.slack import actions
+from bot.slack.standin.webapi import BOT_TOKEN, DEFAULT_TIERS, running
 from bot.workflow.events import RolloutProgressed
 from commands.serve import assemble
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from tests.asgi import serve_asgi
 from tests.e2e.conftest import ALICE, CAROL, HOOK_SECRET, REQUESTER, SIGNING_SECRET, Stack
 from tests.sim import simkit
-from tests.slack.fake_web_api import BOT_TOKEN, DEFAULT_TIERS, running
 from tests.workflow.harness import CONFIG_YAML, image
 
 

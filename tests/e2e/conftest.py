@@ -21,18 +21,18 @@ import httpx
 import pytest
 from slack_sdk import WebClient
 
+from bot.asgi import serve_asgi
 from bot.clock import ManualClock
 from bot.hooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from bot.kube.sim.samples import deployment_manifest
 from bot.kube.sim.serve import SimHandle
+from bot.slack.standin.webapi import BOT_TOKEN, DEFAULT_TIERS, TEAM_ID, FakeSlackWebAPI, running
 from bot.workflow.model import ReleaseView
 from commands.serve import Bot, assemble
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.models import ReleaseState
-from tests.asgi import serve_asgi
 from tests.sim import simkit
-from tests.slack.fake_web_api import BOT_TOKEN, DEFAULT_TIERS, TEAM_ID, FakeSlackWebAPI, running
 from tests.slack_ingress.conftest import action_body, command_body, event_body
 from tests.slack_ingress.conftest import sign as slack_sign
 from tests.storage.conftest import database_url, postgres_admin  # noqa: F401  (fixtures)

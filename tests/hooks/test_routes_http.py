@@ -10,9 +10,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from bot.asgi import serve_asgi
 from bot.clock import ManualClock
 from bot.hooks import MAX_BODY_BYTES, BuildAnnouncement, build_hook_router
-from tests.asgi import serve_asgi
 from tests.hooks.conftest import SECRET, encode, now_ts, signed_headers, valid_payload
 
 

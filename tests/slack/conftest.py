@@ -1,6 +1,6 @@
 """The ``slack_api`` fixture: a fresh fake Slack Web API per test, and a WebClient on it.
 
-``slack_api`` is a :class:`~tests.slack.fake_web_api.FakeSlackWebAPI` on a ManualClock
+``slack_api`` is a :class:`~bot.slack.standin.webapi.FakeSlackWebAPI` on a ManualClock
 (``slack_api.clock``), accepting the token ``BOT_TOKEN``; ``slack_client`` is a real
 ``slack_sdk.WebClient`` pointed at it. Rate limits are off unless a test sets
 ``slack_api.rate_limits`` or ``slack_api.post_message_limit``.
@@ -14,7 +14,7 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.clock import ManualClock
-from tests.slack.fake_web_api import BOT_TOKEN, FakeSlackWebAPI, running
+from bot.slack.standin.webapi import BOT_TOKEN, FakeSlackWebAPI, running
 
 
 @pytest.fixture

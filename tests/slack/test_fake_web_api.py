@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.clock import ManualClock
-from tests.slack.fake_web_api import BOT_TOKEN, BOT_USER_ID, FakeSlackWebAPI, running
+from bot.slack.standin.webapi import BOT_TOKEN, BOT_USER_ID, FakeSlackWebAPI, running
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*deploy* api to prod"}}
 

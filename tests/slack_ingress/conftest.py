@@ -7,17 +7,11 @@ fake Slack Web API (``slack_api``) for replies and a migrated SQLite database fo
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -26,16 +20,17 @@ import yaml
 from slack_sdk import WebClient
 
 from bot.app import build_app
+from bot.asgi import serve_asgi
 from bot.clock import ManualClock
 from bot.config import ReleasebotConfig, parse_config
 from bot.http import create_http_app
 from bot.slack.ports import Workflow
+from bot.slack.standin import requests as slack_requests
+from bot.slack.standin.webapi import BOT_USER_ID, TEAM_ID, FakeSlackWebAPI
 from commands import SLASH_COMMANDS
 from storage.engine import make_engine
 from storage.migrate import upgrade_engine
-from tests.asgi import serve_asgi
 from tests.slack.conftest import slack_api, slack_client  # noqa: F401  (fixtures)
-from tests.slack.fake_web_api import BOT_USER_ID, TEAM_ID, FakeSlackWebAPI
 from tests.slack_ingress.fakes import FakeWorkflow
 
 SIGNING_SECRET = "slack-signing-secret-for-tests-8f2a"
@@ -85,77 +80,47 @@ def engine(tmp_path: Path) -> Iterator[sqlalchemy.Engine]:
 
 
 def sign(body: bytes, timestamp: int | None = None, secret: str = SIGNING_SECRET) -> dict[str, str]:
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    base = b"v0:" + ts.encode() + b":" + body
-    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+    return slack_requests.signature_headers(body, secret=secret, timestamp=timestamp)
 
 
 def command_body(
     command: str, text: str, *, team: str = TEAM_ID, user: str = ALICE, trigger: str | None = None
 ) -> bytes:
-    return urlencode(
-        {
-            "token": "legacy-unused",
-            "team_id": team,
-            "channel_id": "C0456API",
-            "user_id": user,
-            "command": command,
-            "text": text,
-            "response_url": "https://hooks.slack.invalid/commands/1",
-            "trigger_id": trigger or f"{uuid.uuid4().int % 10**12}.1.abc",
-        }
-    ).encode()
+    return slack_requests.command_body(
+        command, text, team=team, user=user, channel="C0456API", trigger=trigger
+    )
 
 
 def action_body(
     action_id: str, value: str, *, team: str = TEAM_ID, user: str = ALICE, action_ts: str = "1.2"
 ) -> bytes:
-    payload = {
-        "type": "block_actions",
-        "team": {"id": team},
-        "user": {"id": user, "team_id": team},
-        "channel": {"id": "C0456API"},
-        "container": {"type": "message", "channel_id": "C0456API", "message_ts": "1.0"},
-        "trigger_id": "123.456.abc",
-        "actions": [
-            {
-                "type": "button",
-                "action_id": action_id,
-                "block_id": "b1",
-                "value": value,
-                "action_ts": action_ts,
-            }
-        ],
-    }
-    return urlencode({"payload": json.dumps(payload)}).encode()
+    return slack_requests.action_body(
+        action_id,
+        value,
+        team=team,
+        user=user,
+        channel="C0456API",
+        message_ts="1.0",
+        action_ts=action_ts,
+    )
 
 
 def event_body(event: dict[str, Any], *, team: str = TEAM_ID, event_id: str = "Ev0001") -> bytes:
-    return json.dumps(
-        {
-            "type": "event_callback",
-            "team_id": team,
-            "api_app_id": "A0RELEASE",
-            "event": event,
-            "event_id": event_id,
-            "event_time": int(time.time()),
-            "authorizations": [{"team_id": team, "user_id": BOT_USER_ID, "is_bot": True}],
-        }
-    ).encode()
+    return slack_requests.event_body(event, team=team, event_id=event_id, bot_user=BOT_USER_ID)
 
 
 def reaction_event(name: str, *, user: str = ALICE, added: bool = True) -> dict[str, Any]:
     from tests.slack_ingress.fakes import REQUEST_CHANNEL, REQUEST_TS
 
-    return {
-        "type": "reaction_added" if added else "reaction_removed",
-        "user": user,
-        "reaction": name,
-        "item": {"type": "message", "channel": REQUEST_CHANNEL, "ts": REQUEST_TS},
-        "item_user": BOT_USER_ID,
-        "event_ts": "1700000001.000200",
-    }
+    return slack_requests.reaction_event(
+        name,
+        user=user,
+        channel=REQUEST_CHANNEL,
+        ts=REQUEST_TS,
+        item_user=BOT_USER_ID,
+        event_ts="1700000001.000200",
+        added=added,
+    )
 
 
 @dataclass
@@ -165,10 +130,11 @@ class Served:
     slack: FakeSlackWebAPI
 
     def post(self, body: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
-        content_type = (
-            "application/json" if body.startswith(b"{") else "application/x-www-form-urlencoded"
-        )
-        all_headers = {"Content-Type": content_type, **sign(body), **(headers or {})}
+        all_headers = {
+            "Content-Type": slack_requests.content_type(body),
+            **sign(body),
+            **(headers or {}),
+        }
         return httpx.post(f"{self.url}/slack/events", content=body, headers=all_headers, timeout=10)
 
 

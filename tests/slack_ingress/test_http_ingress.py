@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from bot.slack import actions, replies
+from bot.slack.standin.webapi import BOT_USER_ID, TEAM_ID
 from storage.models import VoteDecision
-from tests.slack.fake_web_api import BOT_USER_ID, TEAM_ID
 from tests.slack_ingress.conftest import (
     ALICE,
     Served,

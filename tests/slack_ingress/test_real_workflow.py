@@ -13,8 +13,8 @@ from slack_sdk import WebClient
 
 from bot.kube.sim.serve import SimHandle
 from bot.slack import actions
+from bot.slack.standin.webapi import FakeSlackWebAPI
 from storage.models import ReleaseState
-from tests.slack.fake_web_api import FakeSlackWebAPI
 from tests.slack_ingress.conftest import (
     Served,
     action_body,

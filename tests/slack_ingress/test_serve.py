@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot.slack.standin.webapi import BOT_TOKEN as FAKE_BOT_TOKEN
+from bot.slack.standin.webapi import FakeSlackWebAPI
 from commands.cli import main
 from commands.serve import make_client
 from tests.slack.conftest import slack_api  # noqa: F401  (fixture)
-from tests.slack.fake_web_api import BOT_TOKEN as FAKE_BOT_TOKEN
-from tests.slack.fake_web_api import FakeSlackWebAPI
 
 BOT_TOKEN = "xoxb-1234-5678-abcdefghijkl"
 

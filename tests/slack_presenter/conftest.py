@@ -8,8 +8,8 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.slack.presenter import SlackPresenter
+from bot.slack.standin.webapi import FakeSlackWebAPI
 from tests.slack.conftest import slack_api, slack_client
-from tests.slack.fake_web_api import FakeSlackWebAPI
 from tests.slack_presenter.factories import Memory
 
 __all__ = ["slack_api", "slack_client"]

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from bot.clock import ManualClock
 from bot.slack.presenter import SlackPresenter
+from bot.slack.standin.webapi import FakeSlackWebAPI
 from bot.workflow.events import (
     BuildAnnounced,
     Event,
@@ -22,7 +23,6 @@ from bot.workflow.events import (
 )
 from bot.workflow.model import Actor
 from storage.models import ReleaseState
-from tests.slack.fake_web_api import FakeSlackWebAPI
 from tests.slack_presenter.factories import TEAM, build, progress, release, vote
 
 REPLICAS = 10

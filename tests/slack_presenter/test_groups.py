@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 
 from bot.clock import ManualClock
 from bot.slack.groups import SlackGroupDirectory
-from tests.slack.fake_web_api import FakeSlackWebAPI
+from bot.slack.standin.webapi import FakeSlackWebAPI
 
 
 def test_members_are_cached_for_the_ttl_then_asked_again(

@@ -8,9 +8,9 @@ import uuid
 from slack_sdk import WebClient
 
 from bot.slack.home import publish_home
+from bot.slack.standin.webapi import FakeSlackWebAPI
 from bot.workflow.model import ReleaseView, Running
 from storage.models import ReleaseState
-from tests.slack.fake_web_api import FakeSlackWebAPI
 from tests.slack_presenter.factories import progress, release
 
 

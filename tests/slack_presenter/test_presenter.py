@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from bot.clock import ManualClock
 from bot.slack import actions
 from bot.slack.presenter import SlackPresenter
+from bot.slack.standin.webapi import FakeSlackWebAPI, Message
 from bot.workflow.events import (
     BuildAnnounced,
     ExternalChange,
@@ -26,7 +27,6 @@ from bot.workflow.events import (
 )
 from bot.workflow.model import Actor
 from storage.models import ReleaseState
-from tests.slack.fake_web_api import FakeSlackWebAPI, Message
 from tests.slack_presenter.factories import (
     CHANNEL,
     TEAM,

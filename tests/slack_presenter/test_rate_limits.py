@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.clock import ManualClock
 from bot.slack.presenter import SlackPresenter
-from tests.slack.fake_web_api import DEFAULT_TIERS, FakeSlackWebAPI
+from bot.slack.standin.webapi import DEFAULT_TIERS, FakeSlackWebAPI
 from tests.slack_presenter.factories import CHANNEL
 from tests.slack_presenter.streams import calls_by_method, play, ten_replica_release
 

@@ -6,9 +6,9 @@ import time
 
 from bot.clock import ManualClock
 from bot.slack.presenter import SlackPresenter
+from bot.slack.standin.webapi import FakeSlackWebAPI
 from bot.workflow.events import ReleaseRequested, RolloutProgressed
 from storage.models import ReleaseState
-from tests.slack.fake_web_api import FakeSlackWebAPI
 from tests.slack_presenter.factories import progress, release
 
 

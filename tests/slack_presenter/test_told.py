@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.clock import ManualClock
 from bot.slack.presenter import SlackPresenter
+from bot.slack.standin.webapi import FakeSlackWebAPI
 from bot.workflow.events import ApprovalLapsed, AutoDeployBlocked, ReleaseRequested
 from storage.models import ReleaseState
-from tests.slack.fake_web_api import FakeSlackWebAPI
 from tests.slack_presenter.factories import CHANNEL, build, release
 
 

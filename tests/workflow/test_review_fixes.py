@@ -14,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import Session
 
+from bot.asgi import serve_asgi
 from bot.clock import ManualClock
 from bot.hooks import BuildAnnouncement, build_hook_router
 from bot.kube.sim.behaviour import PodBehaviour
@@ -25,7 +26,6 @@ from bot.workflow.ports import ClusterProvider, RolloutDriver
 from bot.workflow.rollouts import Job, RolloutRunner
 from storage.models import ReleaseKind, ReleaseState, VoteDecision
 from storage.releases import transition_release
-from tests.asgi import serve_asgi
 from tests.hooks.conftest import SECRET, encode, now_ts, signed_headers, valid_payload
 from tests.workflow.harness import (
     ALICE,

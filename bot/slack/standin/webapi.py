@@ -1,9 +1,11 @@
-"""A local stand-in for Slack's Web API so the Slack flow is tested through the real WebClient.
+"""A local stand-in for Slack's Web API: the demo console and the tests run the real WebClient
+against it, so the bot under them is the one a workspace gets.
 
 The server speaks the same wire protocol as slack.com/api (POST form or JSON, GET query string,
 bearer token, ``{"ok": false, "error": ...}`` answers, HTTP 429 + ``Retry-After``), keeps what a
-test needs to assert on (every call, every message), and refuses Block Kit that slack_sdk's own
-models reject, so bad blocks fail in tests instead of in a real workspace.
+test needs to assert on and the console needs to draw (every call, every message, told to
+``watch`` callbacks as it happens), and refuses Block Kit that slack_sdk's own models reject,
+so bad blocks fail here instead of in a real workspace.
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 from bot.clock import Clock, SystemClock
-from tests.slack.block_kit import attachment_problems, block_problems, decoded
+from bot.slack.standin.blockkit import attachment_problems, block_problems, decoded
 
-BOT_TOKEN = "xoxb-fake-bot-token"
+BOT_TOKEN = "xoxb-fake-bot-token"  # noqa: S105  (the stand-in's own, not a secret)
 BOT_USER_ID = "U0BOT"
 TEAM_ID = "T0FAKE"
 
@@ -65,6 +67,13 @@ class Message:
     thread_ts: str | None
     edits: list[Json] = field(default_factory=list)
     reactions: dict[str, list[str]] = field(default_factory=dict)
+    visible_to: str | None = None
+    """Set on an ephemeral message: the only user who sees it."""
+
+
+ChangeKind = Literal["posted", "edited", "ephemeral"]
+Watcher = Callable[[ChangeKind, Message], None]
+"""Told of every message as the stand-in accepts it, on the request's thread, in order."""
 
 
 class SlackError(Exception):
@@ -99,6 +108,7 @@ class FakeSlackWebAPI:
         self.block_errors: list[str] = []
         self.ratelimited_count = 0
         self._calls: list[Call] = []
+        self._watchers: list[Watcher] = []
         self._lock = threading.RLock()
         self._ts_counter = 0
         self._forced_429: dict[str, deque[int]] = defaultdict(deque)
@@ -153,6 +163,15 @@ class FakeSlackWebAPI:
             self.usergroups[usergroup] = list(users)
             if handle is not None:
                 self.usergroup_handles[usergroup] = handle
+
+    def watch(self, watcher: Watcher) -> None:
+        """Call ``watcher`` for each message posted, edited or sent ephemerally from now on."""
+        with self._lock:
+            self._watchers.append(watcher)
+
+    def _tell(self, kind: ChangeKind, message: Message) -> None:
+        for watcher in self._watchers:
+            watcher(kind, message)
 
     def throttle(self, method: str, count: int = 1, retry_after: int = 0) -> None:
         """Answer the next ``count`` calls of ``method`` with 429 and this Retry-After."""
@@ -262,6 +281,7 @@ class FakeSlackWebAPI:
             raise SlackError("thread_not_found")  # stricter than Slack, to catch wrong parents
         msg = Message(channel, self._next_ts(), user, args.get("text"), blocks, thread_ts)
         self.messages.append(msg)
+        self._tell("posted", msg)
         return {"channel": channel, "ts": msg.ts, "message": _as_json(msg)}
 
     def _has(self, channel: str, ts: str) -> bool:
@@ -276,6 +296,7 @@ class FakeSlackWebAPI:
         msg = self.message(channel, ts)
         msg.edits.append({"text": msg.text, "blocks": msg.blocks})
         msg.text, msg.blocks = args.get("text"), blocks
+        self._tell("edited", msg)
         return {"channel": channel, "ts": ts, "text": msg.text, "message": _as_json(msg)}
 
     def _post_ephemeral(self, args: Json, user: str) -> Json:
@@ -285,6 +306,11 @@ class FakeSlackWebAPI:
         ts = self._next_ts()
         self.ephemeral.append(
             {"channel": channel, "user": target, "text": args.get("text"), "blocks": blocks}
+        )
+        thread_ts = args.get("thread_ts")
+        self._tell(
+            "ephemeral",
+            Message(channel, ts, user, args.get("text"), blocks, thread_ts, visible_to=target),
         )
         return {"message_ts": ts}
 

@@ -1,4 +1,4 @@
-"""Block Kit checks with slack_sdk's own models, so tests refuse what Slack would refuse."""
+"""Block Kit checks with slack_sdk's own models, so the stand-in refuses what Slack would refuse."""
 
 from __future__ import annotations
 

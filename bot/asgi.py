@@ -1,4 +1,8 @@
-"""Serve an ASGI app with uvicorn on a free 127.0.0.1 port for the length of a ``with``."""
+"""Serve an ASGI app with uvicorn on a free 127.0.0.1 port, in a thread, for a ``with`` block.
+
+The demo console and the tests reach the bot's HTTP app the way Slack does, over a real
+socket, without a second process to manage.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
+
+START_TIMEOUT_SECONDS = 5.0
 
 
 def free_port() -> int:
@@ -24,15 +30,20 @@ def serve_asgi(app: Any) -> Iterator[str]:
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, daemon=True, name="releasebot-http")
     thread.start()
-    started = threading.Event()
-    for _ in range(500):
-        if server.started:
-            started.set()
+    waited = threading.Event()
+    for _ in range(int(START_TIMEOUT_SECONDS / 0.01)):
+        if server.started or not thread.is_alive():
             break
-        started.wait(0.01)
-    assert server.started, "uvicorn did not start within 5 s"
+        waited.wait(0.01)
+    if not server.started:
+        server.should_exit = True
+        thread.join(timeout=10)
+        raise RuntimeError(
+            f"the HTTP server on 127.0.0.1:{port} did not start within "
+            f"{START_TIMEOUT_SECONDS:g} s; see the log above for why"
+        )
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

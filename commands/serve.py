@@ -4,6 +4,7 @@ then serve in Socket Mode or HTTP mode, whichever is configured (and say which).
 from __future__ import annotations
 
 import sys
+from concurrent.futures import Executor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,8 +111,12 @@ def assemble(
     build_hook_secret: bytes | None,
     simulated_kubeconfig: Path | None = None,
     clusters: ClusterProvider | None = None,
+    worker: Executor | None = None,
 ) -> Bot:
-    """Workflow, presenter, Bolt app and HTTP app over one database, one clock, one client."""
+    """Workflow, presenter, Bolt app and HTTP app over one database, one clock, one client.
+
+    ``worker`` runs the Slack listeners' work after their ack (``bot.app.build_app``); the
+    demo console passes one it can watch, to know when the bot has finished a request."""
     stack = ExitStack()
     me: dict[str, Any] = client.auth_test().data  # type: ignore[assignment]
     sink = _LateSink()
@@ -141,6 +146,7 @@ def assemble(
         engine=engine,
         clock=clock,
         home=lambda user: publish_home(client, workflow, user, clock),
+        worker=worker,
     )
     api = create_http_app(
         slack_app=app,

@@ -22,6 +22,10 @@ SLACK_PATH = "/slack/events"
 
 TOO_LARGE = f"The body is larger than {MAX_BODY_BYTES} bytes (1 MiB); Slack never sends that."
 NOT_READY = "The database cannot be reached; releasebot refuses work until it can."
+SOCKET_MODE = (
+    "This releasebot runs in Socket Mode: Slack's events arrive over its socket, not here. "
+    "For HTTP mode, unset SLACK_APP_TOKEN, set SLACK_SIGNING_SECRET and restart it."
+)
 
 
 class _TooLarge(Exception):
@@ -35,14 +39,18 @@ def create_http_app(
     clock: Clock,
     build_hook_secret: bytes | None = None,
     on_build: Callable[[BuildAnnouncement], None] | None = None,
+    serve_slack_events: bool = True,
 ) -> FastAPI:
-    """``slack_app`` must have been built with a signing secret (``bot.app.build_app``).
+    """``slack_app`` must have been built with a signing secret (``bot.app.build_app``) unless
+    ``serve_slack_events`` is False (Socket Mode): then ``/slack/events`` only answers 404 and why.
     Without ``build_hook_secret`` there is no ``/hooks/build``: a hook nobody can sign for
     is better absent than open."""
     api = FastAPI(title="releasebot", docs_url=None, redoc_url=None, openapi_url=None)
 
     @api.post(SLACK_PATH)
     async def slack_events(request: Request) -> Response:
+        if not serve_slack_events:
+            return JSONResponse({"error": SOCKET_MODE}, status_code=404)
         try:
             body = await _read_capped(request)
         except _TooLarge:

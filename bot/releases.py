@@ -86,6 +86,7 @@ class ReleaseWorkflow:
         )
         self._db = Database(engine, config)
         self._external = ExternalWatch(config=config, clusters=clusters, events=events)
+        self._stopped_external: list[ExternalWatch] = []
         self._runner = RolloutRunner(
             db=self._db,
             clusters=clusters,
@@ -601,14 +602,28 @@ class ReleaseWorkflow:
         """
         self._external.start()
 
+    def stop_watching_external_changes(self) -> None:
+        """Leadership lost: tell no more outside changes; a later call to
+        :meth:`watch_for_external_changes` subscribes afresh. The old threads end at their
+        next change or when the cluster connections close, publishing nothing more."""
+        if self._external.started:
+            self._external.stop(timeout=0)
+            self._stopped_external.append(self._external)
+            self._external = ExternalWatch(
+                config=self._config, clusters=self._clusters, events=self._events
+            )
+
     def close(self) -> None:
         """Stop the rollouts' executor (if the workflow made it) and the external-change
         watchers; those end only when the cluster connections close, so the provider is closed
         when they were started."""
-        if self._external.started:
-            self._external.stop(timeout=0)
+        watches = [w for w in (*self._stopped_external, self._external) if w.started]
+        if watches:
+            for watch in watches:
+                watch.stop(timeout=0)
             self._clusters.close()
-            self._external.stop()
+            for watch in watches:
+                watch.stop()
         if self._own_executor:
             self._executor.shutdown(wait=False, cancel_futures=True)
 

@@ -64,8 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve", help="run the Slack bot (Socket Mode with SLACK_APP_TOKEN, else HTTP mode)"
     )
-    serve.add_argument("--host", default="127.0.0.1", help="HTTP mode: address to listen on")
-    serve.add_argument("--port", type=int, default=3000, help="HTTP mode: port (default 3000)")
+    serve.add_argument("--host", default="127.0.0.1", help="address for the HTTP endpoints")
+    serve.add_argument("--port", type=int, default=3000, help="port (default 3000)")
     serve.add_argument(
         "--simulated-kubeconfig",
         type=Path,

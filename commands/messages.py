@@ -66,7 +66,11 @@ INTERNAL_ERROR = (
     "Check `/releases` to see what happened before you try again."
 )
 
-SERVE_SOCKET = "Slack: Socket Mode (SLACK_APP_TOKEN is set); no public endpoint is needed."
+SERVE_SOCKET = (
+    "Slack: Socket Mode (SLACK_APP_TOKEN is set); no public endpoint is needed. Serving "
+    "/hooks/build, /healthz and /readyz on http://{host}:{port}."
+)
+SERVE_STOPPED = "releasebot serve stopped; rollouts still running are resumed by the next leader."
 SERVE_HTTP = (
     "Slack: HTTP mode (no SLACK_APP_TOKEN); serving /slack/events, /hooks/build, /healthz and "
     "/readyz on http://{host}:{port}."

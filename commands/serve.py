@@ -3,7 +3,9 @@ then serve in Socket Mode or HTTP mode, whichever is configured (and say which).
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from concurrent.futures import Executor
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from bot.config.settings import SlackMode
 from bot.hooks import BuildAnnouncement
 from bot.http import create_http_app
 from bot.kube.clusters import KubeClusters
+from bot.leadership import Leadership
 from bot.releases import ReleaseWorkflow
 from bot.slack.groups import SlackGroupDirectory
 from bot.slack.home import publish_home
@@ -36,19 +39,23 @@ from bot.workflow.model import Actor
 from bot.workflow.ports import ClusterProvider
 from commands import SLASH_COMMANDS, messages
 from storage.engine import make_engine
+from storage.leadership import leader_lock
 from storage.migrate import upgrade
 
 EXPIRY_INTERVAL_SECONDS = 30
+EXPIRY_JOB = "expire-due-approvals"
 
 
 def slack_mode(settings: Settings) -> SlackMode:
     return "socket" if settings.slack_app_token is not None else "http"
 
 
-def make_client(token: str) -> WebClient:
-    """Slack's 429s and dropped connections are retried by slack_sdk, never by hand."""
+def make_client(token: str, base_url: str | None = None) -> WebClient:
+    """Slack's 429s and dropped connections are retried by slack_sdk, never by hand.
+    ``base_url`` (``SLACK_API_URL``) replaces https://slack.com/api/."""
     return WebClient(
         token=token,
+        base_url=base_url or WebClient.BASE_URL,
         retry_handlers=[
             RateLimitErrorRetryHandler(max_retry_count=3),
             ConnectionErrorRetryHandler(max_retry_count=2),
@@ -78,13 +85,38 @@ def run_serve(*, host: str, port: int, simulated_kubeconfig: Path | None) -> int
             print(messages.SERVE_REFUSED.format(mode=shown, problem=problem), file=sys.stderr)
         return 1
     print(
-        messages.SERVE_SOCKET
+        messages.SERVE_SOCKET.format(host=host, port=port)
         if mode == "socket"
         else messages.SERVE_HTTP.format(host=host, port=port),
         flush=True,
     )
-    with ExitStack() as stack:
-        return _serve(settings, mode, host, port, simulated_kubeconfig, stack)
+    previous = _stop_on_sigterm()
+    try:
+        with ExitStack() as stack:
+            return _serve(settings, mode, host, port, simulated_kubeconfig, stack)
+    except (_Terminated, KeyboardInterrupt):
+        print(messages.SERVE_STOPPED, flush=True)
+        return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class _Terminated(Exception):
+    """SIGTERM: unwinds ``serve`` like Ctrl-C does, so every resource is closed in order."""
+
+
+def _raise_terminated(_signum: int, _frame: object) -> None:
+    raise _Terminated
+
+
+def _stop_on_sigterm() -> signal.Handlers | Any | None:
+    """uvicorn shuts down gracefully on SIGTERM and then raises the signal again; without a
+    handler of ours that second one would kill the process before the leader lock, the
+    Socket Mode connection and the database are let go."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_terminated)
 
 
 @dataclass
@@ -154,6 +186,7 @@ def assemble(
         clock=clock,
         build_hook_secret=build_hook_secret,
         on_build=lambda build: _announce(workflow, build),
+        serve_slack_events=signing_secret is not None,
     )
     return Bot(workflow, presenter, app, api, stack)
 
@@ -175,14 +208,14 @@ def _serve(
     stack.callback(engine.dispose)
     clock = SystemClock()
     assert settings.slack_bot_token is not None
-    client = make_client(settings.slack_bot_token.get_secret_value())
+    client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     signing_secret = (
         settings.slack_signing_secret.get_secret_value()
         if mode == "http" and settings.slack_signing_secret is not None
         else None
     )
     hook_secret = settings.build_hook_secret
-    if mode == "http" and hook_secret is None:
+    if hook_secret is None:
         print(messages.SERVE_NO_BUILD_HOOK, file=sys.stderr)
     bot = assemble(
         config=config,
@@ -195,23 +228,51 @@ def _serve(
     )
     stack.callback(bot.close)
     bot.presenter.start()
-    bot.workflow.resume()
-    bot.workflow.watch_for_external_changes()
     scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(bot.workflow.expire_due, "interval", seconds=EXPIRY_INTERVAL_SECONDS)
     scheduler.start()
     stack.callback(scheduler.shutdown)
+    jobs = LeaderJobs(bot.workflow, scheduler)
+    leadership = Leadership(leader_lock(engine), on_elected=jobs.elected, on_demoted=jobs.demoted)
+    leadership.start()
+    stack.callback(leadership.stop)
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(bot.http_app, host=host, port=port, log_level="info"))
     if mode == "socket":
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         assert settings.slack_app_token is not None
         handler = SocketModeHandler(bot.slack_app, settings.slack_app_token.get_secret_value())
-        handler.start()  # type: ignore[no-untyped-call]
-        return 0
-    import uvicorn
-
-    uvicorn.run(bot.http_app, host=host, port=port, log_level="info")
+        stack.callback(handler.close)
+        handler.connect()  # type: ignore[no-untyped-call]
+    server.run()
     return 0
+
+
+class LeaderJobs:
+    """What only the leader runs: re-attaching to releases another process left rolling out,
+    telling changes made outside releasebot, and the scheduled jobs. Rollouts this replica
+    started itself keep running here whoever leads."""
+
+    def __init__(self, workflow: ReleaseWorkflow, scheduler: Any) -> None:
+        self._workflow = workflow
+        self._scheduler = scheduler
+
+    def elected(self) -> None:
+        self._scheduler.add_job(
+            self._workflow.expire_due,
+            "interval",
+            seconds=EXPIRY_INTERVAL_SECONDS,
+            id=EXPIRY_JOB,
+            replace_existing=True,
+        )
+        self._workflow.resume()
+        self._workflow.watch_for_external_changes()
+
+    def demoted(self) -> None:
+        if self._scheduler.get_job(EXPIRY_JOB) is not None:
+            self._scheduler.remove_job(EXPIRY_JOB)
+        self._workflow.stop_watching_external_changes()
 
 
 def _announce(workflow: Workflow, build: BuildAnnouncement) -> None:

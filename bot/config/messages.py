@@ -94,6 +94,10 @@ SECRET_PREFIX = (
     "(the value is not shown)"
 )
 SECRET_EMPTY = "{var} is set but empty; set the real secret or unset it"
+SLACK_API_URL_INVALID = (
+    "SLACK_API_URL must be an http:// or https:// URL such as https://slack.com/api/; "
+    "fix it or unset it to use Slack's own"
+)
 SOCKET_MODE_NEEDS_APP_TOKEN = "Socket Mode needs SLACK_APP_TOKEN (an app-level token, xapp-…)"
 HTTP_MODE_NEEDS_SIGNING_SECRET = (
     "HTTP mode needs SLACK_SIGNING_SECRET to verify that requests come from Slack"

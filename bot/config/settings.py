@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,6 +48,7 @@ _ENV_NAMES = {
     "build_hook_secret": "RELEASEBOT_BUILD_HOOK_SECRET",
     "alert_hook_token": "RELEASEBOT_ALERT_HOOK_TOKEN",
     "config_path": "RELEASEBOT_CONFIG",
+    "slack_api_url": "SLACK_API_URL",
 }
 
 
@@ -79,6 +81,9 @@ class Settings(BaseSettings):
         default=None, validation_alias="RELEASEBOT_ALERT_HOOK_TOKEN"
     )
     config_path: Path = Field(default=Path("releasebot.yml"), validation_alias="RELEASEBOT_CONFIG")
+    slack_api_url: str | None = Field(default=None, validation_alias="SLACK_API_URL")
+    """Where the Web API lives when not at https://slack.com/api/ (a proxy, a gateway, a
+    stand-in in tests); Socket Mode asks it for the socket's address too."""
 
     @field_validator(
         "slack_bot_token",
@@ -109,6 +114,16 @@ class Settings(BaseSettings):
         if is_placeholder(value.get_secret_value()):
             raise ValueError(messages.SECRET_PLACEHOLDER.format(var="RELEASEBOT_DATABASE_URL"))
         return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError(messages.SLACK_API_URL_INVALID)
+        return value.strip() if value.strip().endswith("/") else value.strip() + "/"
 
     def slack_problems(self, mode: SlackMode) -> list[str]:
         """What keeps the Slack app from starting in `mode`; empty when it can start."""

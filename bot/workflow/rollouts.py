@@ -93,6 +93,7 @@ class RolloutRunner:
         self._lock = threading.Lock()
         self._futures: set[Future[None]] = set()
         self._stopped: set[uuid.UUID] = set()
+        self._following: set[uuid.UUID] = set()
         self._owned: set[uuid.UUID] = set()
         """Releases this runner moved to (or re-attached to in) ``rolling_out``: only those
         may it fail when it crashes, never one another runner won."""
@@ -128,6 +129,10 @@ class RolloutRunner:
             self._futures.discard(future)
 
     def _guarded(self, job: Job) -> None:
+        with self._lock:
+            if job.resumed and job.release_id in self._following:
+                return  # a re-elected leader resuming what this process already follows
+            self._following.add(job.release_id)
         try:
             self.run(job)
         except WatchStopped:
@@ -136,6 +141,9 @@ class RolloutRunner:
         except Exception as err:  # the runner must not die silently with a release in flight
             log.exception("rollout of release %s crashed", job.release_id)
             self._fail_if_running(job.release_id, f"releasebot error: {err}")
+        finally:
+            with self._lock:
+                self._following.discard(job.release_id)
 
     # -- the rollout ---------------------------------------------------------------------
 

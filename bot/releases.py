@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from bot.clock import Clock
 from bot.config import ReleasebotConfig
 from bot.hooks.build import BuildAnnouncement
-from bot.workflow import audit
+from bot.workflow import audit, breakglass
 from bot.workflow.approvals import ResolvedGroups, counted_approvals, describe, is_eligible
 from bot.workflow.database import Database
 from bot.workflow.errors import BadRequest, Conflict, NotAllowed, WorkflowError
@@ -171,18 +171,36 @@ class ReleaseWorkflow:
         environment: str,
         target: str,
         reason: str | None = None,
+        break_glass: bool = False,
     ) -> ReleaseView:
+        """``break_glass``: an emergency deploy (see :mod:`bot.workflow.breakglass`), which
+        needs ``reason`` and the environment's break-glass approvers, whatever its policy."""
         svc, env = lookup(self._config, service, environment)
+        emergency = (
+            breakglass.rule_for(env, service=service, target=target, reason=reason)
+            if break_glass
+            else None
+        )
         now = self._clock.now()
         with self._db.session() as session:
             chosen = resolve_target(session, svc, target)
-            check_promotion(session, self._config, service, environment, chosen.digest)
-            rule = env.approvals if env.policy == "approval" else None
-            state = {
-                "auto": ReleaseState.APPROVED,
-                "manual": ReleaseState.REQUESTED,
-                "approval": ReleaseState.AWAITING_APPROVAL,
-            }[env.policy]
+            promotion_skipped: str | None = None
+            if emergency is None:
+                check_promotion(session, self._config, service, environment, chosen.digest)
+            else:
+                promotion_skipped = breakglass.promotion_skipped(
+                    session, self._config, service, environment, chosen.digest
+                )
+            rule = emergency or (env.approvals if env.policy == "approval" else None)
+            state = (
+                ReleaseState.AWAITING_APPROVAL
+                if emergency is not None
+                else {
+                    "auto": ReleaseState.APPROVED,
+                    "manual": ReleaseState.REQUESTED,
+                    "approval": ReleaseState.AWAITING_APPROVAL,
+                }[env.policy]
+            )
             release = create_release(
                 session=session,
                 release_in=ReleaseCreate(
@@ -195,6 +213,8 @@ class ReleaseWorkflow:
                     requester_user_id=actor.user_id,
                     requester_team_id=actor.team_id,
                     reason=reason,
+                    break_glass=emergency is not None,
+                    break_glass_reason=reason if emergency is not None else None,
                     required_approvals=rule.required if rule is not None else 0,
                     slack_channel=svc.channel,
                     expires_at=now + rule.expire_after if rule is not None else None,
@@ -209,6 +229,7 @@ class ReleaseWorkflow:
                 actor=actor,
                 now=now,
                 reason=reason,
+                promote_from_skipped=promotion_skipped,
             )
             view = self._db.view(session, release)
         self._events.publish(ReleaseRequested(view))
@@ -266,10 +287,17 @@ class ReleaseWorkflow:
                 )
             if actor.user_id == release.requester_user_id:
                 raise NotAllowed(
-                    "you requested this release, so you cannot approve or reject it; "
-                    f"ask one of {describe(rule)}."
+                    "you requested this release, so you cannot approve or reject it"
+                    + (", not even as a break-glass co-signer" if release.break_glass else "")
+                    + f"; ask one of {describe(rule)}."
                 )
             if not is_eligible(rule, groups, actor.user_id):
+                if release.break_glass:
+                    raise NotAllowed(
+                        f"this is a break-glass deploy of {release.service} to "
+                        f"{release.environment}, and you are not one of its break-glass "
+                        f"approvers ({describe(rule)}); the normal approvers do not count for it."
+                    )
                 raise NotAllowed(
                     f"you are not an approver for {release.service} in {release.environment}; "
                     f"approvers are {describe(rule)}."

@@ -1,4 +1,8 @@
-"""``/deploy <service> <version | image> [to] <environment> [because <reason>]``."""
+"""``/deploy <service> <version | image> [to] <environment> [break-glass] [because <reason>]``.
+
+``break-glass`` right after the environment asks for an emergency deploy; its reason is
+mandatory (bot.workflow.breakglass says what it needs and skips).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,10 @@ class DeployArgs:
     target: str
     environment: str
     reason: str | None = None
+    break_glass: bool = False
+
+
+BREAK_GLASS = "break-glass"
 
 
 def parse_deploy(text: str, config: ReleasebotConfig) -> DeployArgs:
@@ -27,6 +35,13 @@ def parse_deploy(text: str, config: ReleasebotConfig) -> DeployArgs:
         at = words.index("because", 2)
         reason = inputs.reason(" ".join(words[at + 1 :]))
         words = words[:at]
+    break_glass = (
+        len(words) > 2 and words[-1] == BREAK_GLASS and BREAK_GLASS not in config.environments
+    )
+    if break_glass:
+        words = words[:-1]
+        if reason is None:
+            raise inputs.InputError(messages.BREAK_GLASS_NEEDS_REASON)
     if len(words) in {3, 4} and words[2] == "to":
         words = [words[0], words[1], *words[3:]]
     if len(words) < 3:
@@ -53,6 +68,7 @@ def parse_deploy(text: str, config: ReleasebotConfig) -> DeployArgs:
             template=messages.UNKNOWN_ENVIRONMENT,
         ),
         reason=reason,
+        break_glass=break_glass,
     )
 
 
@@ -60,12 +76,17 @@ _PARTS = ("a service", "a version or image", "an environment")
 
 
 def deploy_help(config: ReleasebotConfig) -> str:
+    glass = [name for name, env in config.environments.items() if env.break_glass is not None]
     return messages.DEPLOY_HELP.format(
         usage=messages.DEPLOY_USAGE,
         example=messages.DEPLOY_EXAMPLE,
         services=", ".join(f"`{s}`" for s in config.services),
         environments=", ".join(
             f"`{name}` ({env.policy})" for name, env in config.environments.items()
+        ),
+        break_glass=messages.DEPLOY_HELP_BREAK_GLASS.format(
+            example=messages.BREAK_GLASS_EXAMPLE,
+            environments=", ".join(f"`{name}`" for name in glass) or messages.NONE_CONFIGURED,
         ),
     )
 
@@ -76,7 +97,12 @@ def deploy(request: CommandRequest, *, workflow: Workflow, config: ReleasebotCon
     try:
         args = parse_deploy(request.text, config)
     except inputs.InputError as err:
-        return refused(err, usage=messages.DEPLOY_USAGE, example=messages.DEPLOY_EXAMPLE)
+        glass = BREAK_GLASS in request.text.split()
+        return refused(
+            err,
+            usage=messages.DEPLOY_USAGE,
+            example=messages.BREAK_GLASS_EXAMPLE if glass else messages.DEPLOY_EXAMPLE,
+        )
 
     def call() -> Reply:
         release = workflow.request_deploy(
@@ -85,9 +111,13 @@ def deploy(request: CommandRequest, *, workflow: Workflow, config: ReleasebotCon
             environment=args.environment,
             target=args.target,
             reason=args.reason,
+            break_glass=args.break_glass,
+        )
+        template = (
+            messages.BREAK_GLASS_REQUESTED if release.break_glass else messages.DEPLOY_REQUESTED
         )
         return Reply(
-            messages.DEPLOY_REQUESTED.format(
+            template.format(
                 service=release.service,
                 version=release.version,
                 environment=release.environment,

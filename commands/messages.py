@@ -5,8 +5,11 @@ Each refusal says what was wrong and shows a command that would work.
 
 from __future__ import annotations
 
-DEPLOY_USAGE = "/deploy <service> <version | image> [to] <environment> [because <reason>]"
+DEPLOY_USAGE = (
+    "/deploy <service> <version | image> [to] <environment> [break-glass] [because <reason>]"
+)
 DEPLOY_EXAMPLE = "/deploy api 1.4.2 to production because the checkout fix"
+BREAK_GLASS_EXAMPLE = "/deploy api 1.4.3 to production break-glass because checkout is down"
 ROLLBACK_USAGE = "/rollback <service> <environment> [to <version> | revision <n>]"
 ROLLBACK_EXAMPLE = "/rollback api production to 1.4.1"
 RELEASES_USAGE = "/releases [service] [environment]  ·  /releases history <service> <environment>"
@@ -19,7 +22,19 @@ DEPLOY_HELP = (
     "Services: {services}\n"
     "Environments: {environments}\n"
     "A version is one CI announced; an image must be pinned by digest "
-    "(`…@sha256:…`) and come from the service's repository."
+    "(`…@sha256:…`) and come from the service's repository.\n"
+    "{break_glass}"
+)
+DEPLOY_HELP_BREAK_GLASS = (
+    ":rotating_light: *Break-glass* (emergencies only): add `break-glass because <reason>`, "
+    "e.g. `{example}`. It needs the environment's break-glass approvers, skips freezes and "
+    "`promote_from`, and is announced in the service channel and audited. "
+    "Possible in: {environments}."
+)
+NONE_CONFIGURED = "no environment yet (set `break_glass` on one in releasebot.yml)"
+BREAK_GLASS_NEEDS_REASON = (
+    "A break-glass deploy needs a reason: say what is broken after `because`; it is announced "
+    "in the channel and written to the audit log."
 )
 
 WRONG_SHAPE = "{problem}\nUse `{usage}`, for example `{example}`."
@@ -44,6 +59,11 @@ BAD_REVISION = "`revision` needs a positive whole number, e.g. `revision 12`; go
 DEPLOY_REQUESTED = (
     "Requested *{service} {version}* → *{environment}* ({state}). "
     "Follow it in <#{channel}>; release `{id}`."
+)
+BREAK_GLASS_REQUESTED = (
+    ":rotating_light: Break-glass deploy of *{service} {version}* → *{environment}* requested "
+    "({state}). It is announced in <#{channel}> and waits for the break-glass approvers "
+    "there; release `{id}`."
 )
 ROLLBACK_REQUESTED = (
     "Rollback of *{service}* in *{environment}* to *{version}* requested ({state}). "

@@ -51,5 +51,12 @@ class Approvals(_Approvers):
     expire_after: Duration = timedelta(hours=2)
 
 
-class BreakGlass(_Approvers):
-    """Co-signers for skipping a freeze; kept apart from the normal approvers on purpose."""
+class BreakGlass(Approvals):
+    """Co-signers of an emergency deploy, which skips freezes and ``promote_from``.
+
+    Kept apart from the normal approvers on purpose: being able to approve a routine release
+    is not being trusted to bypass the guards. An emergency that waits hours is over, so a
+    request expires sooner by default.
+    """
+
+    expire_after: Duration = timedelta(minutes=30)

@@ -97,7 +97,11 @@ def _release_buttons(r: ReleaseView) -> ActionsBlock | None:
 
 def release_message(r: ReleaseView) -> list[Block]:
     """The thread's parent: the first line says the state, the rest what and how far."""
-    blocks: list[Block] = [_section(text.state_line(r)), _context(text.request_details(r))]
+    blocks: list[Block] = [_section(text.state_line(r))]
+    banner = text.break_glass_banner(r)
+    if banner:
+        blocks.append(_section(banner))
+    blocks.append(_context(text.request_details(r)))
     if r.progress is not None and r.state not in {
         ReleaseState.REQUESTED,
         ReleaseState.AWAITING_APPROVAL,

@@ -28,6 +28,9 @@ STATE_LINES: dict[ReleaseState, str] = {
 
 BAR_WIDTH = 10
 
+BREAK_GLASS_MARK = ":rotating_light: *BREAK-GLASS*"
+"""Leads every line about a break-glass release: an emergency deploy must not look routine."""
+
 
 def who(user_id: str) -> str:
     return f"<@{user_id}>"
@@ -48,27 +51,49 @@ def release_title(r: ReleaseView) -> str:
 
 
 def state_line(r: ReleaseView) -> str:
-    return f"{STATE_LINES[r.state]} — {release_title(r)}"
+    line = f"{STATE_LINES[r.state]} — {release_title(r)}"
+    return f"{BREAK_GLASS_MARK} {line}" if r.break_glass else line
 
 
 def fallback_text(r: ReleaseView) -> str:
     """Notification and screen-reader text: plain, no Block Kit needed to understand it."""
     kind = "rollback" if r.kind is ReleaseKind.ROLLBACK else "release"
-    return (
+    text = (
         f"{STATE_LINES[r.state].split(' ', 1)[1]}: {kind} of {r.service} {r.version} "
         f"to {r.environment}"
+    )
+    return f"🚨 BREAK-GLASS {text} (reason: {r.reason})" if r.break_glass else text
+
+
+def break_glass_banner(r: ReleaseView) -> str | None:
+    """Said loudly in the channel: who broke the glass, why, and what it skips."""
+    if not r.break_glass:
+        return None
+    return (
+        f"{BREAK_GLASS_MARK} deploy requested by {who(r.requester.user_id)}\n"
+        f"*Reason:* {r.reason}\n"
+        "It skips freezes and `promote_from`, needs the break-glass approvers below instead of "
+        "the usual ones, and every step is written to the audit log."
     )
 
 
 def request_details(r: ReleaseView) -> str:
     lines = [f"Requested by {who(r.requester.user_id)}", f"Image `{r.image}`"]
     if r.reason:
-        lines.append(f"Reason: {r.reason}")
+        lines.append(f"{'Break-glass reason' if r.break_glass else 'Reason'}: {r.reason}")
     return "\n".join(lines)
 
 
 def policy_hint(r: ReleaseView) -> str | None:
     """What has to happen next, or None once nobody needs to act."""
+    if r.state is ReleaseState.AWAITING_APPROVAL and r.break_glass:
+        approvers = ", ".join(mention(a) for a in r.approvers) or "the break-glass approvers"
+        return (
+            f"Needs {r.required_approvals} break-glass approval(s) from {approvers} "
+            f"({len(r.approvals)} so far; the requester's own vote does not count, nor do the "
+            "usual approvers unless they are break-glass approvers too). "
+            "Press *Approve* or *Reject*, or react with :white_check_mark: / :x: on this message."
+        )
     if r.state is ReleaseState.AWAITING_APPROVAL:
         approvers = ", ".join(mention(a) for a in r.approvers) or "the designated approvers"
         have = len(r.approvals)
@@ -156,6 +181,12 @@ def decided(r: ReleaseView, by: str | None) -> str:
 
 def rollout_started(r: ReleaseView) -> str:
     rev = f" (revision {r.revision_before} before)" if r.revision_before is not None else ""
+    if r.break_glass:
+        return (
+            f"{BREAK_GLASS_MARK} rollout of *{r.service}* `{r.version}` to *{r.environment}* "
+            f"started{rev}, requested by {who(r.requester.user_id)} because: {r.reason}. "
+            "Progress is kept up to date in this thread."
+        )
     return f":rocket: Rollout of `{r.image}` started{rev}. Progress is kept up to date above."
 
 

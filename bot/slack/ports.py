@@ -27,6 +27,7 @@ class Workflow(Protocol):
         environment: str,
         target: str,
         reason: str | None = None,
+        break_glass: bool = False,
     ) -> ReleaseView: ...
 
     def confirm(self, *, actor: Actor, release_id: uuid.UUID) -> ReleaseView: ...

@@ -181,7 +181,8 @@ class SlackPresenter:
                 self._reply(r, text.decided(r, by.user_id if by else None))
             case RolloutStarted(release=r):
                 self._show(r)
-                self._reply(r, text.rollout_started(r))
+                # a break-glass start is also shown in the channel, not only in the thread
+                self._reply(r, text.rollout_started(r), broadcast=r.break_glass)
             case RolloutProgressed(release=r):
                 self._show(r)
             case PodTrouble(release=r, pod=pod, reason=reason):
@@ -209,13 +210,15 @@ class SlackPresenter:
         thread.latest, thread.dirty = r, True
         return thread
 
-    def _reply(self, r: ReleaseView, body: str) -> None:
+    def _reply(self, r: ReleaseView, body: str, *, broadcast: bool = False) -> None:
         thread = self._threads[r.id]
 
         def render() -> dict[str, Any]:
             args: dict[str, Any] = {"text": body, "blocks": kit.as_payload(kit.notice(body))}
             if thread.ts is not None:
                 args["thread_ts"] = thread.ts
+                if broadcast:
+                    args["reply_broadcast"] = True
             return args
 
         self._pacer.submit(r.channel, QueuedPost(render))

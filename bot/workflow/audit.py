@@ -23,6 +23,8 @@ def record(
     outcome: str | None = None,
     **details: Any,
 ) -> None:
+    if release.break_glass:
+        details["break_glass"] = True
     append_event(
         session=session,
         event_in=AuditEventCreate(

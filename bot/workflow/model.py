@@ -59,6 +59,9 @@ class ReleaseView:
     thread_ts: str | None
     required_approvals: int
     approvers: tuple[str, ...]  # as configured: user IDs and "@group" handles / S… IDs
+    break_glass: bool = False
+    """An emergency deploy: ``reason`` is then its mandatory break-glass reason and
+    ``approvers`` are the environment's break-glass approvers."""
     votes: tuple[VoteView, ...] = ()
     revision_before: int | None = None
     revision_after: int | None = None

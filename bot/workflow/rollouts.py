@@ -220,15 +220,20 @@ class RolloutRunner:
         """Count the approvals again (group membership may have changed since the vote); too
         few sends the release back to ``awaiting_approval`` and says so."""
         rule = approvals_for(self._db.config, release)
-        if rule is None or not release.required_approvals:
+        if not release.required_approvals:
             return None
         votes = active_votes(session=session, release_id=release.id)
-        counted = counted_approvals(
-            rule,
-            groups,
-            votes,
-            requester=release.requester_user_id,
-            digest=release.digest,
+        # A rule gone from the configuration (say break_glass removed) leaves nobody counted.
+        counted = (
+            []
+            if rule is None
+            else counted_approvals(
+                rule,
+                groups,
+                votes,
+                requester=release.requester_user_id,
+                digest=release.digest,
+            )
         )
         if len(counted) >= release.required_approvals:
             return None

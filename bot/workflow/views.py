@@ -8,10 +8,13 @@ from storage.models import Release, ReleaseKind, Vote
 
 
 def approvals_for(config: ReleasebotConfig, release: Release) -> Approvals | None:
-    """The approver rule a release answers to: deploys the environment's, rollbacks its own."""
+    """The approver rule a release answers to: deploys the environment's, rollbacks and
+    break-glass deploys their own (the normal approvers never count for those)."""
     env = config.environments.get(release.environment)
     if env is None:
         return None
+    if release.break_glass:
+        return env.break_glass
     if release.kind is ReleaseKind.ROLLBACK:
         return env.rollback_approvals
     return env.approvals if env.policy == "approval" else None
@@ -20,6 +23,8 @@ def approvals_for(config: ReleasebotConfig, release: Release) -> Approvals | Non
 def policy_of(config: ReleasebotConfig, release: Release) -> str:
     if release.kind is ReleaseKind.ROLLBACK:
         return "approval" if release.required_approvals else "auto"
+    if release.break_glass:
+        return "approval"
     env = config.environments.get(release.environment)
     return env.policy if env is not None else "approval"
 
@@ -45,6 +50,7 @@ def to_view(
         policy=policy_of(config, release),
         requester=Actor(release.requester_user_id, release.requester_team_id),
         reason=release.reason,
+        break_glass=release.break_glass,
         channel=channel,
         thread_ts=release.slack_thread_ts,
         required_approvals=release.required_approvals,

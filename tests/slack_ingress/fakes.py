@@ -95,6 +95,7 @@ class FakeWorkflow:
         environment: str,
         target: str,
         reason: str | None = None,
+        break_glass: bool = False,
     ) -> ReleaseView:
         return self._record(
             "request_deploy",
@@ -103,6 +104,7 @@ class FakeWorkflow:
             environment=environment,
             target=target,
             reason=reason,
+            break_glass=break_glass,
         )
 
     def confirm(self, *, actor: Actor, release_id: uuid.UUID) -> ReleaseView:

@@ -7,6 +7,8 @@ lock, so two threads racing for the same release both get a clean answer. It als
 SAVEPOINT work, which the repository functions use to turn constraint violations into errors.
 The price: on SQLite any open transaction, even one that only read, holds the write lock until
 commit or rollback, so keep sessions short and never hold one across a slow side effect.
+Threads of this process queue for that lock in order (``storage.writequeue``) rather than in
+SQLite's busy handler.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError
 
+from storage import writequeue
 from storage.errors import DatabaseUnavailable
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -86,6 +89,7 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
     def _begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
+    writequeue.install(engine, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
     return engine
 
 

@@ -20,6 +20,7 @@ from sqlmodel import Session
 from bot.clock import Clock
 from bot.slack import replies
 from storage.dedupe import action_key, command_key, event_key, record_request
+from storage.writequeue import urgent
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class Idempotency(Middleware):
         if key is None:
             return next()
         try:
-            with Session(self.engine) as session:
+            with urgent(), Session(self.engine) as session:
                 first = record_request(session=session, key=key, now=self.clock.now())
                 session.commit()
         except SQLAlchemyError:

@@ -166,7 +166,13 @@ class Stack:
 
 
 @pytest.fixture
-def stack(sim: SimHandle, database_url: str) -> Iterator[Stack]:  # noqa: F811
+def config_yaml() -> str:
+    """The releasebot.yml the stack runs with; a test module overrides it for its own setup."""
+    return CONFIG_YAML
+
+
+@pytest.fixture
+def stack(sim: SimHandle, database_url: str, config_yaml: str) -> Iterator[Stack]:  # noqa: F811
     for namespace in ("default", "apps"):
         simkit.create(
             sim.cluster,
@@ -178,7 +184,7 @@ def stack(sim: SimHandle, database_url: str) -> Iterator[Stack]:  # noqa: F811
     engine = make_engine(database_url)
     from bot.config import parse_config
 
-    config = parse_config(CONFIG_YAML, "releasebot.yml")
+    config = parse_config(config_yaml, "releasebot.yml")
     with running(clock=sim.clock, rate_limits=DEFAULT_TIERS, post_message_limit=True) as slack:
         slack.set_usergroup("S0RELMGR", [CAROL], handle="release-managers")
         client = WebClient(token=BOT_TOKEN, base_url=slack.base_url, timeout=5)

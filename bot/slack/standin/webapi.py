@@ -94,7 +94,10 @@ class FakeSlackWebAPI:
         tokens: dict[str, str] | None = None,
         rate_limits: dict[str, int] | None = None,
         post_message_limit: bool = False,
+        first_ts: int = 1700000000,
     ) -> None:
+        """``first_ts`` is where message timestamps start; a stand-in restarted over the same
+        database passes the current time, so its messages never reuse an earlier one's ts."""
         self.clock: Clock = clock or SystemClock()
         self.tokens = dict(tokens) if tokens is not None else {BOT_TOKEN: BOT_USER_ID}
         self.rate_limits = dict(rate_limits or {})
@@ -111,6 +114,7 @@ class FakeSlackWebAPI:
         self._watchers: list[Watcher] = []
         self._lock = threading.RLock()
         self._ts_counter = 0
+        self._first_ts = first_ts
         self._forced_429: dict[str, deque[int]] = defaultdict(deque)
         self._windows: dict[str, deque[datetime]] = defaultdict(deque)
         self._server: ThreadingHTTPServer | None = None
@@ -250,7 +254,8 @@ class FakeSlackWebAPI:
 
     def _next_ts(self) -> str:
         self._ts_counter += 100
-        return f"{1700000000 + self._ts_counter // 1_000_000}.{self._ts_counter % 1_000_000:06d}"
+        seconds, micros = divmod(self._ts_counter, 1_000_000)
+        return f"{self._first_ts + seconds}.{micros:06d}"
 
     def _check_content(self, args: Json, *, required: bool = True) -> list[Json] | None:
         blocks: list[Json] | None = decoded(args.get("blocks"))

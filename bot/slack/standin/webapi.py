@@ -94,11 +94,14 @@ class FakeSlackWebAPI:
         tokens: dict[str, str] | None = None,
         rate_limits: dict[str, int] | None = None,
         post_message_limit: bool = False,
+        socket_mode_url: str | None = None,
         first_ts: int = 1700000000,
     ) -> None:
         """``first_ts`` is where message timestamps start; a stand-in restarted over the same
         database passes the current time, so its messages never reuse an earlier one's ts."""
         self.clock: Clock = clock or SystemClock()
+        self.socket_mode_url = socket_mode_url
+        """What ``apps.connections.open`` hands out (a local ``ws://`` server in tests)."""
         self.tokens = dict(tokens) if tokens is not None else {BOT_TOKEN: BOT_USER_ID}
         self.rate_limits = dict(rate_limits or {})
         self.post_message_limit = post_message_limit
@@ -129,6 +132,7 @@ class FakeSlackWebAPI:
             "usergroups.list": self._usergroups_list,
             "views.publish": self._views_publish,
             "conversations.info": self._conversations_info,
+            "apps.connections.open": self._connections_open,
         }
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -361,6 +365,11 @@ class FakeSlackWebAPI:
             raise SlackError("channel_not_found")
         name = self.channels.get(channel, channel.lower())
         return {"channel": {"id": channel, "name": name, "is_channel": True, "is_member": True}}
+
+    def _connections_open(self, args: Json, user: str) -> Json:
+        if self.socket_mode_url is None:
+            raise SlackError("not_allowed_token_type")
+        return {"url": self.socket_mode_url}
 
 
 def _required(args: Json, key: str, error: str) -> str:

@@ -85,11 +85,13 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
         finally:
             cursor.close()
 
+    # Listeners run in the order they were added: queue first, then take SQLite's lock.
+    writequeue.install(engine, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
-    writequeue.install(engine, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
     return engine
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 _URGENT: ContextVar[bool] = ContextVar("releasebot_urgent_write", default=False)
 _HOLDS = "releasebot_holds_write_queue"
+_QUEUES: weakref.WeakKeyDictionary[Engine, WriteQueue] = weakref.WeakKeyDictionary()
 
 
 @contextmanager
@@ -90,16 +92,22 @@ class WriteQueue:
                 self._condition.notify_all()
 
     @property
+    def held_here(self) -> bool:
+        """Whether the calling thread holds the lock."""
+        with self._condition:
+            return self._owner == threading.get_ident()
+
+    @property
     def waiting(self) -> int:
         with self._condition:
             return len(self._waiting)
 
 
 def install(engine: Engine, *, timeout: float) -> WriteQueue:
-    """Queue ``engine``'s transactions ahead of whatever else listens for their begin."""
-    queue = WriteQueue()
+    """Queue ``engine``'s transactions; install before the listener that sends ``BEGIN``."""
+    queue = _QUEUES[engine] = WriteQueue()
 
-    @event.listens_for(engine, "begin", insert=True)
+    @event.listens_for(engine, "begin")
     def _queue(connection: Any) -> None:
         info = connection.connection.info
         if _HOLDS not in info:
@@ -117,3 +125,9 @@ def install(engine: Engine, *, timeout: float) -> WriteQueue:
     event.listen(engine.pool, "checkin", _give_back)
     event.listen(engine.pool, "invalidate", _give_back)
     return queue
+
+
+def holds(engine: Engine) -> bool:
+    """Whether the calling thread holds ``engine``'s write queue (False without a queue)."""
+    queue = _QUEUES.get(engine)
+    return queue is not None and queue.held_here

@@ -6,11 +6,13 @@ import threading
 import time
 from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlmodel import Session
 
+from storage import writequeue
 from storage.engine import make_engine
 from storage.writequeue import WriteQueue, urgent
 
@@ -148,4 +150,21 @@ def test_a_writer_waits_for_an_open_session_and_goes_on_when_it_closes(tmp_path:
     thread.join(WAIT)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM t")).scalar_one() == 2
+    engine.dispose()
+
+
+def test_a_transaction_begins_in_sqlite_only_once_its_thread_holds_the_queue(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'order.db'}")
+    holders_at_begin: list[bool] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("BEGIN"):
+            holders_at_begin.append(writequeue.holds(engine))
+
+    with Session(engine) as session:
+        session.execute(text("SELECT 1"))
+    assert holders_at_begin == [True]
     engine.dispose()

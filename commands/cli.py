@@ -37,8 +37,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="roll a new image out on a simulated cluster and watch it")
-    demo.add_argument("--fail", action="store_true", help="deploy an image that never starts")
+    demo = sub.add_parser(
+        "demo",
+        help="try the bot in this terminal: Slack played here, a simulated cluster, no setup",
+        description="Start the bot as `serve` does, on a simulated cluster, with a console "
+        "that plays Slack: type slash commands, click buttons, react, switch user. "
+        "Commands are read from standard input, so a script can be piped in.",
+    )
+    demo.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help="keep the demo's SQLite database in this file (default: a temporary one)",
+    )
+    demo.add_argument(
+        "--fast",
+        action="store_true",
+        help="pods start in 0.2 s and a stuck rollout fails after 3 s (for scripted sessions)",
+    )
     demo.set_defaults(run=_demo)
 
     sim = sub.add_parser("sim", help="serve a simulated Kubernetes cluster until Ctrl-C")
@@ -90,9 +106,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from bot.demo import run_demo
+    from commands.console import run_demo
 
-    return run_demo(fail=args.fail)
+    return run_demo(db=args.db, fast=args.fast)
 
 
 def _sim(args: argparse.Namespace) -> int:

@@ -1,0 +1,423 @@
+"""The console: a line typed becomes what a person in Slack would do, and what the bot posts
+is printed as it arrives (the stand-in tells the console of every message).
+
+Slash commands, button clicks and reactions go to the bot signed, over HTTP (``Demo``); the
+console itself only keeps what a Slack client shows: numbered messages, their latest version
+and their buttons.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TextIO
+
+import httpx
+
+from bot.hooks import BuildAnnouncement
+from bot.slack.standin.webapi import BOT_USER_ID, ChangeKind, Message
+from commands import SLASH_COMMANDS
+from commands.console import messages, sample
+from commands.console.render import Button, Drawn, Names, Renderer, emoji_char, emoji_name
+from commands.console.stack import Demo
+
+DEFAULT_WAIT_SECONDS = 60.0
+BOT_NAME = "releasebot"
+INDENT = "    "
+
+
+class Output:
+    """One writer for the main thread and the stand-in's threads, a whole message at a time.
+
+    In a terminal, a message that arrives while the prompt waits is printed above it and the
+    prompt is drawn again, with what was typed so far (``typed``).
+    """
+
+    def __init__(self, stream: TextIO, *, typed: Callable[[], str] | None = None) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+        self._typed = typed
+        self._prompt: str | None = None
+
+    def waiting_at(self, prompt: str | None) -> None:
+        """The prompt now shown (or None once a line was entered)."""
+        with self._lock:
+            self._prompt = prompt
+
+    def say(self, text: str) -> None:
+        with self._lock:
+            if self._prompt is None or self._typed is None:
+                self._stream.write(text + "\n")
+            else:
+                self._stream.write(f"\r\x1b[K{text}\n{self._prompt}{self._typed()}")
+            self._stream.flush()
+
+
+@dataclass
+class _Shown:
+    number: int
+    message: Message
+    drawn: Drawn
+    parent: int | None
+    edits: int = 0
+
+
+@dataclass
+class _Channel:
+    """What a Slack client would show of the channel: each message once, as it is now."""
+
+    by_ts: dict[str, _Shown] = field(default_factory=dict)
+    order: list[_Shown] = field(default_factory=list)
+
+
+class Console:
+    def __init__(self, demo: Demo, out: Output) -> None:
+        self.demo = demo
+        self.out = out
+        self.user = sample.FIRST_PERSON
+        self.renderer = Renderer(
+            Names(
+                users={p.user_id: p.name for p in sample.PEOPLE} | {BOT_USER_ID: BOT_NAME},
+                groups={sample.RELEASE_MANAGERS_ID: sample.RELEASE_MANAGERS},
+                channels={sample.CHANNEL_ID: sample.CHANNEL_NAME},
+            )
+        )
+        self._channel = _Channel()
+        self._lock = threading.RLock()
+        self._bad_next: set[str] = set()
+        self._commands: dict[str, Callable[[list[str], str], None]] = {
+            "help": self._help,
+            "people": self._people,
+            "wait": self._wait,
+            "click": self._click,
+            "react": self._react,
+            "break": self._break,
+            "show": self._show,
+        }
+
+    # -- what the bot posts ----------------------------------------------------------------
+
+    def on_message(self, kind: ChangeKind, message: Message) -> None:
+        """Called by the stand-in, on its request thread, for every message it accepts."""
+        with self._lock:
+            drawn = self.renderer.blocks(message.blocks, message.text)
+            if kind == "ephemeral":
+                self.out.say(self._ephemeral(message, drawn))
+                return
+            shown = self._channel.by_ts.get(message.ts)
+            if shown is None:
+                parent = self._channel.by_ts.get(message.thread_ts or "")
+                shown = _Shown(
+                    number=len(self._channel.order) + 1,
+                    message=message,
+                    drawn=drawn,
+                    parent=parent.number if parent is not None else None,
+                )
+                self._channel.by_ts[message.ts] = shown
+                self._channel.order.append(shown)
+            else:
+                shown.drawn, shown.edits = drawn, shown.edits + 1
+            self.out.say(self._draw(shown, edited=kind == "edited"))
+
+    def _draw(self, shown: _Shown, *, edited: bool) -> str:
+        where = (
+            f"reply in the thread of #{shown.parent}"
+            if shown.parent is not None
+            else f"#{sample.CHANNEL_NAME}"
+        )
+        mark = " · edited" if edited else ""
+        indent = INDENT * (2 if shown.parent is not None else 1)
+        head = f"{INDENT if shown.parent is not None else ''}#{shown.number} {BOT_NAME} · {where}"
+        body = [indent + line for line in shown.drawn.lines]
+        if shown.drawn.buttons:
+            body.append(indent + _button_hint(shown.drawn.buttons))
+        return "\n".join([head + mark, *body])
+
+    def _ephemeral(self, message: Message, drawn: Drawn) -> str:
+        to = next((p for p in sample.PEOPLE if p.user_id == message.visible_to), None)
+        name = to.name if to is not None else str(message.visible_to)
+        whom = f"you (@{name})" if to == self.user else f"@{name}"
+        lines = [INDENT + line for line in drawn.lines]
+        return "\n".join([f"{BOT_NAME} · only visible to {whom}", *lines])
+
+    # -- what a person types ---------------------------------------------------------------
+
+    def execute(self, line: str) -> None:
+        text = line.strip()
+        if not text or text.startswith("#"):
+            return
+        word, _, rest = text.partition(" ")
+        rest = rest.strip()
+        if word.startswith("/"):
+            self._slash(word, rest)
+            return
+        handler = self._commands.get(word.lower())
+        if handler is None:
+            self.out.say(messages.UNKNOWN_COMMAND.format(word=word))
+            return
+        handler(rest.split(), rest)
+
+    def prompt(self) -> str:
+        return f"{self.user.name}> "
+
+    def _slash(self, command: str, text: str) -> None:
+        if command == "/as":
+            self._act_as(text)
+        elif command == "/build":
+            self._build(text)
+        elif command in SLASH_COMMANDS:
+            self._answered(self.demo.command(self.user.user_id, command, text))
+        else:
+            known = ", ".join(sorted(SLASH_COMMANDS))
+            self.out.say(messages.UNKNOWN_SLASH.format(command=command, commands=known))
+
+    def _answered(self, response: httpx.Response) -> None:
+        """Slack shows nothing for a plain ack; anything else is worth seeing."""
+        if response.status_code != 200:
+            body = response.text.strip() or "(no body)"
+            self.out.say(messages.SLACK_REFUSED.format(status=response.status_code, body=body))
+
+    def _act_as(self, text: str) -> None:
+        names = ", ".join(p.name for p in sample.PEOPLE)
+        if not text:
+            self.out.say(messages.AS_NEEDS_NAME.format(people=names))
+            return
+        person = sample.person(text)
+        if person is None:
+            self.out.say(messages.NO_SUCH_PERSON.format(name=text, people=names))
+        elif person == self.user:
+            self.out.say(messages.ALREADY.format(name=person.name))
+        else:
+            self.user = person
+            self.out.say(messages.NOW_ACTING_AS.format(name=person.name, role=person.role))
+
+    def _build(self, text: str) -> None:
+        words = text.split()
+        if len(words) < 2:
+            self.out.say(messages.BUILD_USAGE)
+            return
+        service, version, changes = words[0], words[1], " ".join(words[2:])
+        if service not in sample.SERVICES:
+            self.out.say(
+                messages.BUILD_UNKNOWN_SERVICE.format(
+                    service=service, services=", ".join(sample.SERVICES)
+                )
+            )
+            return
+        bad = service in self._bad_next
+        try:
+            build = BuildAnnouncement(
+                service=service,
+                version=version,
+                image=sample.build_image(service, version),
+                commit=sample.commit_of(service, version),
+                branch="main",
+                pipeline_url=f"https://ci.example.com/shop/{service}/pipelines/{version}",
+                changelog=(changes,) if changes else (),
+            )
+        except ValueError as err:
+            self.out.say(
+                messages.BUILD_REFUSED.format(
+                    service=service, version=version, status="not sent", reason=err
+                )
+            )
+            return
+        if bad:
+            self.demo.make_bad(sample.deployed_image(service, version))
+            self._bad_next.discard(service)
+        response = self.demo.build_hook(build)
+        if response.status_code >= 300:
+            self.out.say(
+                messages.BUILD_REFUSED.format(
+                    service=service,
+                    version=version,
+                    status=response.status_code,
+                    reason=response.text.strip(),
+                )
+            )
+            return
+        self.out.say(
+            messages.BUILD_SENT.format(
+                service=service,
+                version=version,
+                bad=messages.BUILD_BAD_SUFFIX if bad else "",
+                status=response.status_code,
+            )
+        )
+
+    def _help(self, words: list[str], rest: str) -> None:
+        self.out.say(
+            messages.HELP.format(
+                you=self.user.name,
+                people=", ".join(p.name for p in sample.PEOPLE),
+                wait=DEFAULT_WAIT_SECONDS,
+            )
+        )
+
+    def _people(self, words: list[str], rest: str) -> None:
+        lines = [messages.PEOPLE_HEADER.format(you=self.user.name)]
+        for p in sample.PEOPLE:
+            marker = "*" if p == self.user else " "
+            lines.append(messages.PERSON.format(marker=marker, name=p.name, role=p.role))
+        self.out.say("\n".join(lines))
+
+    def _wait(self, words: list[str], rest: str) -> None:
+        seconds = DEFAULT_WAIT_SECONDS
+        if words:
+            try:
+                seconds = float(words[0])
+            except ValueError:
+                self.out.say(messages.WAIT_USAGE)
+                return
+            if seconds <= 0:
+                self.out.say(messages.WAIT_USAGE)
+                return
+        if self.demo.settle(seconds):
+            self.out.say(messages.IDLE)
+        else:
+            self.out.say(messages.STILL_BUSY.format(seconds=seconds))
+
+    def _break(self, words: list[str], rest: str) -> None:
+        services = ", ".join(sample.SERVICES)
+        if len(words) != 1 or words[0] not in sample.SERVICES:
+            self.out.say(messages.BREAK_USAGE.format(services=services))
+            return
+        self._bad_next.add(words[0])
+        self.out.say(
+            messages.BREAK_SET.format(service=words[0], deadline=self.demo.speed.progress_deadline)
+        )
+
+    def _show(self, words: list[str], rest: str) -> None:
+        with self._lock:
+            if not self._channel.order:
+                self.out.say(messages.SHOW_EMPTY.format(channel=sample.CHANNEL_NAME))
+                return
+            drawn = [self._draw(s, edited=s.edits > 0) for s in self._channel.order]
+        self.out.say("\n".join([messages.SHOW_HEADER.format(channel=sample.CHANNEL_NAME), *drawn]))
+
+    # -- clicks and reactions --------------------------------------------------------------
+
+    def _click(self, words: list[str], rest: str) -> None:
+        number, words = _message_number(words)
+        label = " ".join(words)
+        if not label:
+            self.out.say(messages.CLICK_USAGE)
+            return
+        with self._lock:
+            found = self._find_button(label, number)
+        if isinstance(found, str):
+            self.out.say(found)
+            return
+        shown, button = found
+        self.out.say(
+            messages.CLICKED.format(user=self.user.name, label=button.label, number=shown.number)
+        )
+        self._answered(
+            self.demo.click(
+                self.user.user_id,
+                channel=shown.message.channel,
+                message_ts=shown.message.ts,
+                action_id=button.action_id,
+                value=button.value,
+                block=button.block_id,
+            )
+        )
+
+    def _find_button(self, label: str, number: int | None) -> tuple[_Shown, Button] | str:
+        if number is not None:
+            shown = self._numbered(number)
+            if isinstance(shown, str):
+                return shown
+            if not shown.drawn.buttons:
+                return messages.NO_BUTTONS_ON.format(number=number)
+            button = _match(label, shown.drawn.buttons)
+            if button is None:
+                return messages.NO_SUCH_BUTTON_ON.format(
+                    number=number, label=label, buttons=_labels(shown.drawn.buttons)
+                )
+            return shown, button
+        with_buttons = [s for s in reversed(self._channel.order) if s.drawn.buttons]
+        if not with_buttons:
+            return messages.NO_BUTTONS
+        if label.isdigit():
+            latest = with_buttons[0]
+            button = _match(label, latest.drawn.buttons)
+            if button is not None:
+                return latest, button
+        for shown in with_buttons:
+            button = _match(label, shown.drawn.buttons)
+            if button is not None:
+                return shown, button
+        everything = "; ".join(f"#{s.number} {_labels(s.drawn.buttons)}" for s in with_buttons)
+        return messages.NO_SUCH_BUTTON.format(label=label, buttons=everything)
+
+    def _numbered(self, number: int) -> _Shown | str:
+        order = self._channel.order
+        if not order:
+            return messages.NO_MESSAGES
+        if not 1 <= number <= len(order):
+            return messages.NO_SUCH_MESSAGE.format(number=number, last=len(order))
+        return order[number - 1]
+
+    def _react(self, words: list[str], rest: str) -> None:
+        number, words = _message_number(words)
+        if len(words) != 1:
+            self.out.say(messages.REACT_USAGE)
+            return
+        name = emoji_name(words[0])
+        with self._lock:
+            target = self._numbered(number) if number is not None else self._latest_request()
+        if isinstance(target, str):
+            self.out.say(target)
+            return
+        self.out.say(
+            messages.REACTED.format(
+                user=self.user.name, emoji=emoji_char(name), number=target.number
+            )
+        )
+        self._answered(
+            self.demo.react(
+                self.user.user_id, channel=target.message.channel, ts=target.message.ts, name=name
+            )
+        )
+
+    def _latest_request(self) -> _Shown | str:
+        """A reaction counts on a request's message: the latest with buttons, else the latest
+        message that is not a thread reply."""
+        order = self._channel.order
+        for shown in reversed(order):
+            if shown.drawn.buttons:
+                return shown
+        for shown in reversed(order):
+            if shown.parent is None:
+                return shown
+        return messages.NO_MESSAGES
+
+
+def _message_number(words: list[str]) -> tuple[int | None, list[str]]:
+    """``click approve #3``: the ``#n`` word, wherever it is, and the other words."""
+    for i, word in enumerate(words):
+        if word.startswith("#") and word[1:].isdigit():
+            return int(word[1:]), words[:i] + words[i + 1 :]
+    return None, words
+
+
+def _match(label: str, buttons: tuple[Button, ...]) -> Button | None:
+    wanted = label.strip().lower()
+    if wanted.isdigit():
+        return next((b for b in buttons if b.number == int(wanted)), None)
+    exact = [b for b in buttons if b.label.lower() == wanted]
+    if exact:
+        return exact[0]
+    partial = [b for b in buttons if wanted in b.label.lower()]
+    return partial[0] if len(partial) == 1 else None
+
+
+def _labels(buttons: tuple[Button, ...]) -> str:
+    return " ".join(f"[{b.number} {b.label}]" for b in buttons)
+
+
+def _button_hint(buttons: tuple[Button, ...]) -> str:
+    first = buttons[0]
+    return messages.BUTTON_HINT.format(label=first.label.lower(), number=first.number)

@@ -51,10 +51,6 @@ def skips_freezes(release: Marked) -> bool:
     return release.break_glass
 
 
-def skips_promotion(release: Marked) -> bool:
-    return release.break_glass
-
-
 def rule_for(env: Environment, *, service: str, target: str, reason: str | None) -> BreakGlass:
     """The break-glass approvers of ``env``, or a refusal that says how to get there."""
     names = {"service": service, "target": target, "environment": env.name}

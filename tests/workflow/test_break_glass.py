@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from bot.kube.sim.behaviour import PodBehaviour
 from bot.kube.sim.serve import SimHandle
+from bot.workflow.breakglass import skips_freezes
 from bot.workflow.errors import BadRequest, Conflict, NotAllowed, PromotionRequired
 from bot.workflow.events import ApprovalLapsed, ReleaseRequested, RolloutStarted
 from bot.workflow.model import Actor, ReleaseView
@@ -205,6 +206,8 @@ def test_every_audit_event_carries_break_glass_and_the_reason(bg: Harness) -> No
         assert verify_chain(session=session).ok
         row = get_release(session=session, release_id=view.id)
         assert row is not None and (row.break_glass, row.break_glass_reason) == (True, REASON)
+        assert skips_freezes(row)  # the question the freeze check will ask
+    assert not skips_freezes(bg.workflow.history("api", "staging")[0])
     normal = [e for e in _all_events(bg) if e.release_id != view.id]
     assert normal and all(
         e.break_glass_reason is None and "break_glass" not in e.details for e in normal

@@ -37,6 +37,7 @@ from bot.workflow.rollbacks import plan_rollback
 from bot.workflow.rollouts import Job, RolloutRunner
 from bot.workflow.views import approvals_for
 from storage.builds import record_build
+from storage.claims import LocalClaims, ReleaseClaims
 from storage.errors import BuildConflict
 from storage.models import (
     ACTIVE_STATES,
@@ -73,6 +74,7 @@ class ReleaseWorkflow:
         clusters: ClusterProvider,
         bot_actor: Actor,
         executor: concurrent.futures.Executor | None = None,
+        claims: ReleaseClaims | None = None,
     ) -> None:
         self._config = config
         self._clock = clock
@@ -85,6 +87,7 @@ class ReleaseWorkflow:
             max_workers=8, thread_name_prefix="rollout"
         )
         self._db = Database(engine, config)
+        self._claims: ReleaseClaims = claims or LocalClaims()
         self._external = ExternalWatch(config=config, clusters=clusters, events=events)
         self._stopped_external: list[ExternalWatch] = []
         self._runner = RolloutRunner(
@@ -95,6 +98,7 @@ class ReleaseWorkflow:
             clock=clock,
             executor=self._executor,
             bot_actor=bot_actor,
+            claims=self._claims,
         )
 
     # -- builds --------------------------------------------------------------------------
@@ -559,39 +563,40 @@ class ReleaseWorkflow:
     # -- jobs and lifecycle --------------------------------------------------------------
 
     def expire_due(self) -> list[ReleaseView]:
+        """One transaction per release: one that a vote, a cancel or another replica's job
+        changed first is skipped, never a reason to undo the others."""
         now = self._clock.now()
-        expired: list[ReleaseView] = []
         with self._db.session() as session:
             waiting = releases_in_states(
                 session=session,
                 states=[ReleaseState.REQUESTED, ReleaseState.AWAITING_APPROVAL],
             )
-            for release in waiting:
-                if release.expires_at is None or release.expires_at > now:
-                    continue
-                done = transition_release(
-                    session=session,
-                    release_id=release.id,
-                    expected=release.state,
-                    new=ReleaseState.EXPIRED,
-                    now=now,
-                )
-                audit.record(session, action="expired", release=done, actor=None, now=now)
-                expired.append(self._db.view(session, done))
-        for view in expired:
-            self._events.publish(ReleaseDecided(view, None))
+        expired: list[ReleaseView] = []
+        for release in waiting:
+            if release.expires_at is None or release.expires_at > now:
+                continue
+            try:
+                view = self._expire_if_due(release.id)
+            except Conflict:
+                continue
+            if view is not None:
+                expired.append(view)
         return expired
 
-    def resume(self) -> None:
+    def resume(self, *, include_approved: bool = True) -> None:
         """Re-attach to releases left rolling out; patch only those whose patch never landed.
 
         A deploy's patch landed when the Deployment carries its release id. An undo carries
         no id, but it always makes a new revision, so a rollback's undo landed when the
         Deployment's revision is past the one read just before it (``revision_before``).
+        A release whose claim is held (this process or a live replica follows it) is left
+        alone, so the leader may call this again and again to adopt a dead replica's rollouts.
         """
         with self._db.session() as session:
             stuck = releases_in_states(session=session, states=[ReleaseState.ROLLING_OUT])
         for release in stuck:
+            if not self._claims.try_claim(release.id):
+                continue
             svc = self._config.service(release.service)
             try:
                 state = self._clusters.driver(release.environment).state(
@@ -604,6 +609,7 @@ class ReleaseWorkflow:
                     release.environment,
                     release.id,
                 )
+                self._claims.free(release.id)
                 continue
             if release.kind is ReleaseKind.DEPLOY:
                 patched = state.release_id == str(release.id)
@@ -614,6 +620,8 @@ class ReleaseWorkflow:
                     and state.revision > release.revision_before
                 )
             self._runner.start(Job(release.id, patch=not patched, resumed=True))
+        if not include_approved:
+            return
         with self._db.session() as session:
             approved_left = releases_in_states(session=session, states=[ReleaseState.APPROVED])
         for release in approved_left:

@@ -38,12 +38,16 @@ from bot.workflow.events import Event, EventSink
 from bot.workflow.model import Actor
 from bot.workflow.ports import ClusterProvider
 from commands import SLASH_COMMANDS, messages
+from storage.claims import release_claims
 from storage.engine import make_engine
 from storage.leadership import leader_lock
 from storage.migrate import upgrade
 
 EXPIRY_INTERVAL_SECONDS = 30
 EXPIRY_JOB = "expire-due-approvals"
+ADOPT_INTERVAL_SECONDS = 10
+"""How often the leader looks for rollouts whose replica died (their claims were freed)."""
+ADOPT_JOB = "adopt-orphaned-rollouts"
 
 
 def slack_mode(settings: Settings) -> SlackMode:
@@ -155,6 +159,8 @@ def assemble(
     if clusters is None:
         clusters = KubeClusters(config, clock=clock, simulated_kubeconfig=simulated_kubeconfig)
         stack.callback(clusters.close)
+    claims = release_claims(engine)
+    stack.callback(claims.close)
     workflow = ReleaseWorkflow(
         config=config,
         engine=engine,
@@ -163,6 +169,7 @@ def assemble(
         groups=SlackGroupDirectory(client, clock),
         clusters=clusters,
         bot_actor=Actor(user_id=str(me["user_id"]), team_id=str(me["team_id"])),
+        claims=claims,
     )
     stack.callback(workflow.close)
     presenter = SlackPresenter(client, workflow, clock)
@@ -259,6 +266,7 @@ class LeaderJobs:
         self._scheduler = scheduler
 
     def elected(self) -> None:
+        """The jobs first: if resuming fails half-way, the adopt job tries again."""
         self._scheduler.add_job(
             self._workflow.expire_due,
             "interval",
@@ -266,13 +274,25 @@ class LeaderJobs:
             id=EXPIRY_JOB,
             replace_existing=True,
         )
+        self._scheduler.add_job(
+            self._adopt,
+            "interval",
+            seconds=ADOPT_INTERVAL_SECONDS,
+            id=ADOPT_JOB,
+            replace_existing=True,
+        )
         self._workflow.resume()
         self._workflow.watch_for_external_changes()
 
     def demoted(self) -> None:
-        if self._scheduler.get_job(EXPIRY_JOB) is not None:
-            self._scheduler.remove_job(EXPIRY_JOB)
+        for job in (EXPIRY_JOB, ADOPT_JOB):
+            if self._scheduler.get_job(job) is not None:
+                self._scheduler.remove_job(job)
         self._workflow.stop_watching_external_changes()
+
+    def _adopt(self) -> None:
+        """Releases another replica was following when it died: their claims are free now."""
+        self._workflow.resume(include_approved=False)
 
 
 def _announce(workflow: Workflow, build: BuildAnnouncement) -> None:

@@ -138,8 +138,12 @@ def leader_lock(engine: Engine) -> LeaderLock:
     """The lock that fits ``engine``'s database."""
     if engine.url.get_backend_name() == "sqlite":
         return SoleProcess()
-    conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    return AdvisoryLock(conninfo)
+    return AdvisoryLock(conninfo_for(engine))
+
+
+def conninfo_for(engine: Engine) -> str:
+    """A libpq URI for a connection of our own next to ``engine``'s pool."""
+    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def _first_line(err: BaseException) -> str:

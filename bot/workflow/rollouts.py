@@ -42,6 +42,7 @@ from bot.workflow.events import (
 from bot.workflow.model import Actor, Progress
 from bot.workflow.ports import ClusterProvider, GroupDirectory, RolloutDriver
 from bot.workflow.views import approvals_for
+from storage.claims import LocalClaims, ReleaseClaims
 from storage.errors import StaleState
 from storage.models import Release, ReleaseCreate, ReleaseKind, ReleaseState
 from storage.releases import create_release, get_release, transition_release
@@ -68,7 +69,7 @@ class Job:
     patch: bool = True
     resumed: bool = False
     """Re-attaching after a restart to a release already ``rolling_out``: no begin, and the
-    patch only when ``patch`` says it never landed."""
+    patch only when ``patch`` says it never landed. The caller holds the release's claim."""
 
 
 class RolloutRunner:
@@ -82,8 +83,10 @@ class RolloutRunner:
         clock: Clock,
         executor: Executor,
         bot_actor: Actor,
+        claims: ReleaseClaims | None = None,
     ) -> None:
         self._db = db
+        self._claims: ReleaseClaims = claims or LocalClaims()
         self._clusters = clusters
         self._groups = groups
         self._events = events
@@ -93,7 +96,6 @@ class RolloutRunner:
         self._lock = threading.Lock()
         self._futures: set[Future[None]] = set()
         self._stopped: set[uuid.UUID] = set()
-        self._following: set[uuid.UUID] = set()
         self._owned: set[uuid.UUID] = set()
         """Releases this runner moved to (or re-attached to in) ``rolling_out``: only those
         may it fail when it crashes, never one another runner won."""
@@ -129,10 +131,6 @@ class RolloutRunner:
             self._futures.discard(future)
 
     def _guarded(self, job: Job) -> None:
-        with self._lock:
-            if job.resumed and job.release_id in self._following:
-                return  # a re-elected leader resuming what this process already follows
-            self._following.add(job.release_id)
         try:
             self.run(job)
         except WatchStopped:
@@ -141,13 +139,20 @@ class RolloutRunner:
         except Exception as err:  # the runner must not die silently with a release in flight
             log.exception("rollout of release %s crashed", job.release_id)
             self._fail_if_running(job.release_id, f"releasebot error: {err}")
-        finally:
-            with self._lock:
-                self._following.discard(job.release_id)
 
     # -- the rollout ---------------------------------------------------------------------
 
     def run(self, job: Job) -> None:
+        """Follow the release while holding its claim, so no other replica adopts it; a
+        resumed job's claim was taken by ``resume()`` before it read the cluster."""
+        claimed = job.resumed or self._claims.try_claim(job.release_id)
+        try:
+            self._run(job)
+        finally:
+            if claimed:
+                self._claims.free(job.release_id)
+
+    def _run(self, job: Job) -> None:
         release = self._load(job.release_id) if job.resumed else self._begin(job)
         if release is None or release.state is not ReleaseState.ROLLING_OUT:
             return

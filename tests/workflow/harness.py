@@ -40,6 +40,7 @@ from bot.kube.sim.serve import SimHandle
 from bot.releases import ReleaseWorkflow
 from bot.workflow.events import Event
 from bot.workflow.model import Actor
+from storage.claims import ReleaseClaims
 from storage.engine import make_engine
 from storage.migrate import upgrade
 
@@ -247,6 +248,7 @@ def make_harness(
     *,
     database: str | None = None,
     executor: Executor | None = None,
+    claims: ReleaseClaims | None = None,
 ) -> Harness:
     url = database or f"sqlite:///{tmp_path}/releasebot.db"
     upgrade(url)
@@ -271,6 +273,7 @@ def make_harness(
         clusters=clusters,
         bot_actor=BOT,
         executor=executor,
+        claims=claims,
     )
     return Harness(workflow, sim, config, engine, sink, groups, clusters, executor)
 

@@ -1,0 +1,158 @@
+"""Who follows which rollout: a claim per release, held while a process follows it.
+
+With several replicas the leader adopts releases left ``rolling_out`` by a process that died;
+it must not adopt one that a live replica is still following (Slack would hear everything
+twice). On PostgreSQL a claim is a session-level advisory lock keyed by the release, taken on a
+connection of this process's own: the server frees every claim of a process whose session
+ends, so a dead replica's rollouts become adoptable by themselves. SQLite has one process, so
+an in-process set is enough. Both refuse a second claim from the same process, so a process
+never follows one release twice either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import uuid
+from typing import Protocol
+
+import psycopg
+from sqlalchemy import Engine
+
+from storage.leadership import CONNECT_TIMEOUT_SECONDS, KEEPALIVE, conninfo_for
+
+log = logging.getLogger(__name__)
+
+
+def claim_key(release_id: uuid.UUID) -> int:
+    return int.from_bytes(
+        hashlib.sha256(b"releasebot release " + release_id.bytes).digest()[:8], "big", signed=True
+    )
+
+
+class ReleaseClaims(Protocol):
+    def try_claim(self, release_id: uuid.UUID) -> bool:
+        """True when this process now holds the claim; False when it or another process
+        already follows the release, or when the database cannot say."""
+        ...
+
+    def free(self, release_id: uuid.UUID) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class LocalClaims:
+    """One process (SQLite, and tests of the workflow alone)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: set[uuid.UUID] = set()
+
+    def try_claim(self, release_id: uuid.UUID) -> bool:
+        with self._lock:
+            if release_id in self._held:
+                return False
+            self._held.add(release_id)
+            return True
+
+    def free(self, release_id: uuid.UUID) -> None:
+        with self._lock:
+            self._held.discard(release_id)
+
+    def close(self) -> None:
+        with self._lock:
+            self._held.clear()
+
+
+class AdvisoryClaims:
+    """``pg_try_advisory_lock`` per release on one autocommit connection of this process."""
+
+    def __init__(self, conninfo: str) -> None:
+        self._conninfo = conninfo
+        self._lock = threading.Lock()
+        self._held: set[uuid.UUID] = set()
+        self._connection: psycopg.Connection[tuple[object, ...]] | None = None
+
+    @property
+    def backend_pid(self) -> int | None:
+        connection = self._connection
+        return None if connection is None or connection.closed else connection.info.backend_pid
+
+    def try_claim(self, release_id: uuid.UUID) -> bool:
+        with self._lock:
+            if release_id in self._held:
+                return False
+            try:
+                row = (
+                    self._connect()
+                    .execute("SELECT pg_try_advisory_lock(%s)", (claim_key(release_id),))
+                    .fetchone()
+                )
+            except psycopg.Error as err:
+                log.warning("cannot claim release %s: %s", release_id, _first_line(err))
+                self._drop()
+                return False
+            if row and row[0]:
+                self._held.add(release_id)
+                return True
+            return False
+
+    def free(self, release_id: uuid.UUID) -> None:
+        with self._lock:
+            if release_id not in self._held:
+                return
+            self._held.discard(release_id)
+            connection = self._connection
+            if connection is None or connection.closed:
+                return
+            try:
+                connection.execute("SELECT pg_advisory_unlock(%s)", (claim_key(release_id),))
+            except psycopg.Error as err:
+                log.warning("cannot free the claim on %s: %s", release_id, _first_line(err))
+                self._drop()
+
+    def close(self) -> None:
+        with self._lock:
+            self._held.clear()
+            self._drop()
+
+    def _connect(self) -> psycopg.Connection[tuple[object, ...]]:
+        if self._connection is None or self._connection.closed:
+            self._connection = psycopg.connect(
+                self._conninfo,
+                autocommit=True,
+                connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                application_name="releasebot-claims",
+                **KEEPALIVE,  # type: ignore[arg-type]
+            )
+            self._reclaim(self._connection)
+        return self._connection
+
+    def _reclaim(self, connection: psycopg.Connection[tuple[object, ...]]) -> None:
+        """A new session: take back what this process still follows, where nobody took it."""
+        for release_id in sorted(self._held):
+            row = connection.execute(
+                "SELECT pg_try_advisory_lock(%s)", (claim_key(release_id),)
+            ).fetchone()
+            if not (row and row[0]):
+                log.warning("release %s was adopted by another replica meanwhile", release_id)
+
+    def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except psycopg.Error:
+                log.debug("closing a dead claims connection failed", exc_info=True)
+
+
+def release_claims(engine: Engine) -> ReleaseClaims:
+    if engine.url.get_backend_name() == "sqlite":
+        return LocalClaims()
+    return AdvisoryClaims(conninfo_for(engine))
+
+
+def _first_line(err: BaseException) -> str:
+    lines = str(err).strip().splitlines()
+    return lines[0] if lines else type(err).__name__

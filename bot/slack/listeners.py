@@ -205,6 +205,10 @@ class Listeners:
                 self.client.chat_postMessage(channel=where.channel, text=reply.text)
         except SlackApiError as err:
             log.warning("could not reply in %s: %s", where.channel, err.response.get("error"))
+        except OSError as err:
+            # Slack unreachable even after slack_sdk's retries: the reply is lost, the worker
+            # must not be.
+            log.warning("could not reply in %s: Slack unreachable (%s)", where.channel, err)
 
 
 @dataclass(frozen=True)

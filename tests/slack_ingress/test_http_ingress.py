@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -240,3 +241,20 @@ def test_a_body_over_1_mib_is_413(served: Served) -> None:
 def test_health_and_readiness(served: Served) -> None:
     assert httpx.get(f"{served.url}/healthz").json() == {"ok": True}
     assert httpx.get(f"{served.url}/readyz").json() == {"ready": True}
+
+
+def test_a_reply_slack_cannot_take_is_logged_not_lost_in_the_worker(
+    served: Served, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.workflow.errors import NotAllowed
+
+    served.workflow.refuse = NotAllowed("You requested this release, so your vote cannot count.")
+    served.slack.stop()
+    with caplog.at_level(logging.WARNING, logger="bot.slack.listeners"):
+        served.post(action_body(actions.APPROVE, str(uuid.uuid4())))
+        served.workflow.wait_for_calls(1)
+        deadline = time.monotonic() + 10
+        while not any("Slack unreachable" in r.getMessage() for r in caplog.records):
+            assert time.monotonic() < deadline, [r.getMessage() for r in caplog.records]
+            time.sleep(0.01)
+    assert not any(r.exc_info for r in caplog.records), "a lost reply is a warning, not a crash"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TextIO
 
 import httpx
@@ -19,12 +18,11 @@ from bot.hooks import BuildAnnouncement
 from bot.slack.standin.webapi import BOT_USER_ID, ChangeKind, Message
 from commands import SLASH_COMMANDS
 from commands.console import messages, sample
-from commands.console.render import Button, Drawn, Names, Renderer, emoji_char, emoji_name
+from commands.console.channel import BOT_NAME, INDENT, Channel, draw, message_number
+from commands.console.render import Drawn, Names, Renderer, emoji_char, emoji_name
 from commands.console.stack import Demo
 
 DEFAULT_WAIT_SECONDS = 60.0
-BOT_NAME = "releasebot"
-INDENT = "    "
 
 
 class Output:
@@ -54,23 +52,6 @@ class Output:
             self._stream.flush()
 
 
-@dataclass
-class _Shown:
-    number: int
-    message: Message
-    drawn: Drawn
-    parent: int | None
-    edits: int = 0
-
-
-@dataclass
-class _Channel:
-    """What a Slack client would show of the channel: each message once, as it is now."""
-
-    by_ts: dict[str, _Shown] = field(default_factory=dict)
-    order: list[_Shown] = field(default_factory=list)
-
-
 class Console:
     def __init__(self, demo: Demo, out: Output) -> None:
         self.demo = demo
@@ -83,7 +64,7 @@ class Console:
                 channels={sample.CHANNEL_ID: sample.CHANNEL_NAME},
             )
         )
-        self._channel = _Channel()
+        self._channel = Channel()
         self._lock = threading.RLock()
         self._bad_next: set[str] = set()
         self._commands: dict[str, Callable[[list[str], str], None]] = {
@@ -105,34 +86,8 @@ class Console:
             if kind == "ephemeral":
                 self.out.say(self._ephemeral(message, drawn))
                 return
-            shown = self._channel.by_ts.get(message.ts)
-            if shown is None:
-                parent = self._channel.by_ts.get(message.thread_ts or "")
-                shown = _Shown(
-                    number=len(self._channel.order) + 1,
-                    message=message,
-                    drawn=drawn,
-                    parent=parent.number if parent is not None else None,
-                )
-                self._channel.by_ts[message.ts] = shown
-                self._channel.order.append(shown)
-            else:
-                shown.drawn, shown.edits = drawn, shown.edits + 1
-            self.out.say(self._draw(shown, edited=kind == "edited"))
-
-    def _draw(self, shown: _Shown, *, edited: bool) -> str:
-        where = (
-            f"reply in the thread of #{shown.parent}"
-            if shown.parent is not None
-            else f"#{sample.CHANNEL_NAME}"
-        )
-        mark = " · edited" if edited else ""
-        indent = INDENT * (2 if shown.parent is not None else 1)
-        head = f"{INDENT if shown.parent is not None else ''}#{shown.number} {BOT_NAME} · {where}"
-        body = [indent + line for line in shown.drawn.lines]
-        if shown.drawn.buttons:
-            body.append(indent + _button_hint(shown.drawn.buttons))
-        return "\n".join([head + mark, *body])
+            shown = self._channel.record(message, drawn)
+            self.out.say(draw(shown, edited=kind == "edited"))
 
     def _ephemeral(self, message: Message, drawn: Drawn) -> str:
         to = next((p for p in sample.PEOPLE if p.user_id == message.visible_to), None)
@@ -293,19 +248,19 @@ class Console:
             if not self._channel.order:
                 self.out.say(messages.SHOW_EMPTY.format(channel=sample.CHANNEL_NAME))
                 return
-            drawn = [self._draw(s, edited=s.edits > 0) for s in self._channel.order]
+            drawn = [draw(s, edited=s.edits > 0) for s in self._channel.order]
         self.out.say("\n".join([messages.SHOW_HEADER.format(channel=sample.CHANNEL_NAME), *drawn]))
 
     # -- clicks and reactions --------------------------------------------------------------
 
     def _click(self, words: list[str], rest: str) -> None:
-        number, words = _message_number(words)
+        number, words = message_number(words)
         label = " ".join(words)
         if not label:
             self.out.say(messages.CLICK_USAGE)
             return
         with self._lock:
-            found = self._find_button(label, number)
+            found = self._channel.find_button(label, number)
         if isinstance(found, str):
             self.out.say(found)
             return
@@ -324,50 +279,18 @@ class Console:
             )
         )
 
-    def _find_button(self, label: str, number: int | None) -> tuple[_Shown, Button] | str:
-        if number is not None:
-            shown = self._numbered(number)
-            if isinstance(shown, str):
-                return shown
-            if not shown.drawn.buttons:
-                return messages.NO_BUTTONS_ON.format(number=number)
-            button = _match(label, shown.drawn.buttons)
-            if button is None:
-                return messages.NO_SUCH_BUTTON_ON.format(
-                    number=number, label=label, buttons=_labels(shown.drawn.buttons)
-                )
-            return shown, button
-        with_buttons = [s for s in reversed(self._channel.order) if s.drawn.buttons]
-        if not with_buttons:
-            return messages.NO_BUTTONS
-        if label.isdigit():
-            latest = with_buttons[0]
-            button = _match(label, latest.drawn.buttons)
-            if button is not None:
-                return latest, button
-        for shown in with_buttons:
-            button = _match(label, shown.drawn.buttons)
-            if button is not None:
-                return shown, button
-        everything = "; ".join(f"#{s.number} {_labels(s.drawn.buttons)}" for s in with_buttons)
-        return messages.NO_SUCH_BUTTON.format(label=label, buttons=everything)
-
-    def _numbered(self, number: int) -> _Shown | str:
-        order = self._channel.order
-        if not order:
-            return messages.NO_MESSAGES
-        if not 1 <= number <= len(order):
-            return messages.NO_SUCH_MESSAGE.format(number=number, last=len(order))
-        return order[number - 1]
-
     def _react(self, words: list[str], rest: str) -> None:
-        number, words = _message_number(words)
+        number, words = message_number(words)
         if len(words) != 1:
             self.out.say(messages.REACT_USAGE)
             return
         name = emoji_name(words[0])
         with self._lock:
-            target = self._numbered(number) if number is not None else self._latest_request()
+            target = (
+                self._channel.numbered(number)
+                if number is not None
+                else self._channel.latest_request()
+            )
         if isinstance(target, str):
             self.out.say(target)
             return
@@ -381,43 +304,3 @@ class Console:
                 self.user.user_id, channel=target.message.channel, ts=target.message.ts, name=name
             )
         )
-
-    def _latest_request(self) -> _Shown | str:
-        """A reaction counts on a request's message: the latest with buttons, else the latest
-        message that is not a thread reply."""
-        order = self._channel.order
-        for shown in reversed(order):
-            if shown.drawn.buttons:
-                return shown
-        for shown in reversed(order):
-            if shown.parent is None:
-                return shown
-        return messages.NO_MESSAGES
-
-
-def _message_number(words: list[str]) -> tuple[int | None, list[str]]:
-    """``click approve #3``: the ``#n`` word, wherever it is, and the other words."""
-    for i, word in enumerate(words):
-        if word.startswith("#") and word[1:].isdigit():
-            return int(word[1:]), words[:i] + words[i + 1 :]
-    return None, words
-
-
-def _match(label: str, buttons: tuple[Button, ...]) -> Button | None:
-    wanted = label.strip().lower()
-    if wanted.isdigit():
-        return next((b for b in buttons if b.number == int(wanted)), None)
-    exact = [b for b in buttons if b.label.lower() == wanted]
-    if exact:
-        return exact[0]
-    partial = [b for b in buttons if wanted in b.label.lower()]
-    return partial[0] if len(partial) == 1 else None
-
-
-def _labels(buttons: tuple[Button, ...]) -> str:
-    return " ".join(f"[{b.number} {b.label}]" for b in buttons)
-
-
-def _button_hint(buttons: tuple[Button, ...]) -> str:
-    first = buttons[0]
-    return messages.BUTTON_HINT.format(label=first.label.lower(), number=first.number)

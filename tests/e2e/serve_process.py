@@ -3,7 +3,7 @@
 - ``World``: a simulated cluster on a system clock (pods become Ready on their own), the Slack
   Web API stand-in, a SQLite file, ``releasebot.yml`` (tests/workflow/harness.py's
   ``CONFIG_YAML``) and the environment ``serve`` reads (``SLACK_API_URL`` points the bot at
-  the stand-in).
+  the stand-in). Pass ``database_url`` for PostgreSQL (several replicas).
 - ``Serve``: one process; ``kill()`` is SIGKILL, ``terminate()`` SIGTERM. Its output goes to
   a log file whose tail is shown when something does not happen in time.
 """
@@ -134,7 +134,8 @@ class World:
         return self.sim.cluster.store.get(DEPLOYMENTS, namespace, "api")
 
     def replica_sets(self, namespace: str = "default") -> list[dict[str, Any]]:
-        return list(self.sim.cluster.store.list(REPLICASETS, namespace))
+        items, _ = self.sim.cluster.store.list(REPLICASETS, namespace)
+        return items
 
     def wait_for(
         self,
@@ -171,6 +172,7 @@ def world(
     progress_deadline_seconds: int = 60,
     app_token: str | None = None,
     socket_mode_url: str | None = None,
+    database_url: str | None = None,
 ) -> Iterator[World]:
     """``app_token`` switches ``serve`` to Socket Mode; the stand-in then accepts that token
     and hands out ``socket_mode_url`` from ``apps.connections.open``."""
@@ -197,7 +199,7 @@ def world(
         slack = stack.enter_context(running(tokens=tokens, socket_mode_url=socket_mode_url))
         config = tmp / "releasebot.yml"
         config.write_text(CONFIG_YAML)
-        database_url = f"sqlite:///{tmp}/releasebot.db"
+        database_url = database_url or f"sqlite:///{tmp}/releasebot.db"
         env = {
             key: value
             for key, value in os.environ.items()

@@ -11,6 +11,7 @@ from bot.kube.sim.behaviour import PodBehaviour
 from bot.kube.sim.store import WatchEvent
 from storage.models import Release, ReleaseKind, ReleaseState
 from tests.e2e.serve_process import Serve, World, world
+from tests.leadership.conftest import pg_url, postgres_admin  # noqa: F401  (fixtures)
 from tests.workflow.harness import image
 
 RELEASE_ID = "releasebot/release-id"
@@ -121,3 +122,48 @@ def test_kill_9_on_a_rollout_that_cannot_finish_fails_it_after_the_deadline(
         assert w.build_hook(second, "1.0.6", 6).status_code < 300
         rolling_out_and_patched(w, second, "1.0.6")
         assert second.terminate() == 0, second.tail()
+
+
+def test_two_replicas_on_postgresql_survive_kill_9_of_either(
+    tmp_path: Path,
+    pg_url: str,  # noqa: F811
+) -> None:
+    """A killed replica's rollout is adopted by the leader; a killed leader is replaced by the
+    other replica, which resumes the rollout the leader was following. Each Deployment patch
+    happens once."""
+    with world(tmp_path, database_url=pg_url) as w:
+        w.sim.cluster.images.set(image(3), PodBehaviour.ready(after=4))
+        w.sim.cluster.images.set(image(4), PodBehaviour.ready(after=4))
+        generations = Generations()
+        w.sim.cluster.store.add_listener(generations)
+        leader = w.serve()  # first up, so it takes the leader lock
+        replica = w.serve()
+
+        # the replica (not the leader) starts a rollout and dies: the leader adopts it
+        assert w.build_hook(replica, "1.0.3", 3).status_code < 300
+        first = rolling_out_and_patched(w, replica, "1.0.3")
+        replica.kill()
+        assert state_of(w, first.id) is ReleaseState.ROLLING_OUT
+        w.wait_for(
+            lambda: state_of(w, first.id) is ReleaseState.SUCCEEDED,
+            what="the leader to adopt and finish the dead replica's rollout",
+            serve=leader,
+            timeout=90,
+        )
+
+        # the leader starts one and dies: a new replica becomes leader and resumes it
+        successor = w.serve()
+        assert w.build_hook(leader, "1.0.4", 4).status_code < 300
+        second = rolling_out_and_patched(w, leader, "1.0.4")
+        leader.kill()
+        assert state_of(w, second.id) is ReleaseState.ROLLING_OUT
+        w.wait_for(
+            lambda: state_of(w, second.id) is ReleaseState.SUCCEEDED,
+            what="the new leader to resume and finish the old leader's rollout",
+            serve=successor,
+            timeout=90,
+        )
+
+        assert generations.seen == [1, 2, 3], "a Deployment patch was repeated"
+        assert len(w.replica_sets()) == 3
+        assert successor.terminate() == 0, successor.tail()

@@ -148,7 +148,8 @@ def _settle_both(a: Harness, b: Harness, limit: int = 300) -> None:
 
 
 def _replica_sets(h: Harness, namespace: str = "default") -> list[dict[str, Any]]:
-    return h.sim.cluster.store.list(REPLICASETS, namespace)  # type: ignore[no-any-return]
+    items, _ = h.sim.cluster.store.list(REPLICASETS, namespace)
+    return items
 
 
 def test_a_new_leader_resumes_the_release_the_dead_one_left_rolling_out(

@@ -4,7 +4,8 @@
   Web API stand-in, a SQLite file, ``releasebot.yml`` (tests/workflow/harness.py's
   ``CONFIG_YAML``) and the environment ``serve`` reads (``SLACK_API_URL`` points the bot at
   the stand-in). Pass ``database_url`` for PostgreSQL (several replicas).
-- ``Serve``: one process; ``kill()`` is SIGKILL, ``terminate()`` SIGTERM. Its output goes to
+- ``Serve``: one process; ``kill()`` is SIGKILL, ``terminate()`` SIGTERM, ``interrupt()``
+  SIGINT. Its output goes to
   a log file whose tail is shown when something does not happen in time.
 """
 
@@ -59,6 +60,11 @@ class Serve:
 
     def terminate(self, timeout: float = 30) -> int:
         self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout)
+
+    def interrupt(self, timeout: float = 30) -> int:
+        """Ctrl-C."""
+        self.process.send_signal(signal.SIGINT)
         return self.process.wait(timeout)
 
 

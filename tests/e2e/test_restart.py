@@ -121,7 +121,8 @@ def test_kill_9_on_a_rollout_that_cannot_finish_fails_it_after_the_deadline(
         # the lock is free again
         assert w.build_hook(second, "1.0.6", 6).status_code < 300
         rolling_out_and_patched(w, second, "1.0.6")
-        assert second.terminate() == 0, second.tail()
+        assert second.interrupt() == 0, second.tail()
+        assert "stopped" in second.tail()
 
 
 def test_two_replicas_on_postgresql_survive_kill_9_of_either(

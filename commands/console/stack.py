@@ -21,6 +21,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import httpx
 from slack_sdk import WebClient
+from sqlalchemy import Engine
 
 from bot.asgi import serve_asgi
 from bot.clock import SystemClock
@@ -31,11 +32,13 @@ from bot.kube.sim.registry import admit
 from bot.kube.sim.resources import DEPLOYMENTS
 from bot.kube.sim.samples import deployment_manifest
 from bot.kube.sim.serve import SimHandle, run_simulated_cluster
+from bot.leadership import Leadership
 from bot.slack.standin import requests as slack_requests
 from bot.slack.standin.webapi import BOT_TOKEN, BOT_USER_ID, TEAM_ID, FakeSlackWebAPI
 from commands.console import messages, sample
-from commands.serve import EXPIRY_INTERVAL_SECONDS, Bot, assemble
+from commands.serve import Bot, LeaderJobs, assemble
 from storage.engine import make_engine
+from storage.leadership import leader_lock
 from storage.migrate import upgrade
 from storage.models import ReleaseState
 
@@ -214,9 +217,7 @@ def running_demo(*, db: Path | None, speed: sample.Speed) -> Iterator[Demo]:
         stack.callback(bot.close)
         _wait_until_available(sim)
         bot.presenter.start()
-        bot.workflow.resume()
-        bot.workflow.watch_for_external_changes()
-        stack.enter_context(_expiring(bot))
+        stack.enter_context(_leading(bot, engine))
         base = stack.enter_context(serve_asgi(bot.http_app))
         http = stack.enter_context(httpx.Client(timeout=30))
         yield Demo(
@@ -234,16 +235,20 @@ def running_demo(*, db: Path | None, speed: sample.Speed) -> Iterator[Demo]:
 
 
 @contextmanager
-def _expiring(bot: Bot) -> Iterator[None]:
-    """Approval requests expire on the same schedule as under ``releasebot serve``."""
+def _leading(bot: Bot, engine: Engine) -> Iterator[None]:
+    """The leader's jobs, elected as under ``releasebot serve`` (on SQLite this process always
+    leads): resuming releases left rolling out, telling outside changes, expiring requests."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
     scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(bot.workflow.expire_due, "interval", seconds=EXPIRY_INTERVAL_SECONDS)
     scheduler.start()
+    jobs = LeaderJobs(bot.workflow, scheduler)
+    leadership = Leadership(leader_lock(engine), on_elected=jobs.elected, on_demoted=jobs.demoted)
+    leadership.start()
     try:
         yield
     finally:
+        leadership.stop()
         scheduler.shutdown(wait=False)
 
 

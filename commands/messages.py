@@ -90,7 +90,15 @@ SERVE_SOCKET = (
     "Slack: Socket Mode (SLACK_APP_TOKEN is set); no public endpoint is needed. Serving "
     "/hooks/build, /healthz and /readyz on http://{host}:{port}."
 )
-SERVE_STOPPED = "releasebot serve stopped; rollouts still running are resumed by the next leader."
+SERVE_STOPPED = (
+    "releasebot serve stopped. Rollouts it was following carry on in the cluster; the next "
+    "start (or, with several replicas, the leader) follows them again."
+)
+SERVE_SOCKET_REFUSED = (
+    "releasebot serve did not start in Socket Mode: Slack answered {error!r} when asked for "
+    "a socket (apps.connections.open). Check that SLACK_APP_TOKEN is this app's app-level "
+    "token (xapp-…) with the connections:write scope."
+)
 SERVE_HTTP = (
     "Slack: HTTP mode (no SLACK_APP_TOKEN); serving /slack/events, /hooks/build, /healthz and "
     "/readyz on http://{host}:{port}."

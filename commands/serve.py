@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -251,7 +252,12 @@ def _serve(
         assert settings.slack_app_token is not None
         handler = SocketModeHandler(bot.slack_app, settings.slack_app_token.get_secret_value())
         stack.callback(handler.close)
-        handler.connect()  # type: ignore[no-untyped-call]
+        try:
+            handler.connect()  # type: ignore[no-untyped-call]
+        except SlackApiError as err:
+            error = str(err.response.get("error", "an error"))
+            print(messages.SERVE_SOCKET_REFUSED.format(error=error), file=sys.stderr)
+            return 1
     server.run()
     return 0
 

@@ -81,6 +81,17 @@ class World:
     # -- the bot ---------------------------------------------------------------------------
 
     def serve(self, *args: str, extra_env: dict[str, str] | None = None) -> Serve:
+        started = self.launch(*args, extra_env=extra_env)
+        self.wait_for(
+            lambda: started.process.poll() is None and _healthy(started.url),
+            what="releasebot serve to answer /healthz",
+            serve=started,
+            timeout=90,
+        )
+        return started
+
+    def launch(self, *args: str, extra_env: dict[str, str] | None = None) -> Serve:
+        """Start the process without waiting for it to serve."""
         port = free_port()
         log = self.tmp / f"serve-{len(self._started)}.log"
         with log.open("wb") as out:
@@ -101,12 +112,6 @@ class World:
             )
         started = Serve(process, f"http://127.0.0.1:{port}", log)
         self._started.append(started)
-        self.wait_for(
-            lambda: process.poll() is None and _healthy(started.url),
-            what="releasebot serve to answer /healthz",
-            serve=started,
-            timeout=90,
-        )
         return started
 
     def stop_all(self) -> None:

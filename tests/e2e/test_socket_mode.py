@@ -91,3 +91,18 @@ def test_socket_mode_serves_the_hooks_and_probes_and_slack_over_the_socket(
             assert server.disconnected.wait(10), "the socket stayed open after SIGTERM"
     finally:
         server.stop()
+
+
+def test_an_app_token_slack_refuses_stops_serve_with_what_to_fix(tmp_path: Path) -> None:
+    server = SocketModeServer().start()
+    try:
+        with world(tmp_path, app_token=APP_TOKEN, socket_mode_url=server.url) as w:
+            refused = w.launch(extra_env={"SLACK_APP_TOKEN": "xapp-1-A0OTHER-1-0a1b2c3d"})
+            assert refused.process.wait(90) == 1, refused.tail()
+            assert "did not start in Socket Mode" in refused.tail()
+            assert "'invalid_auth'" in refused.tail()
+            assert "SLACK_APP_TOKEN" in refused.tail()
+            assert "Traceback" not in refused.tail(200)
+            assert not server.connected.is_set()
+    finally:
+        server.stop()

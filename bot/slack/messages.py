@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.workflow.approvals import mention
 from bot.workflow.model import BuildView, Progress, ReleaseView
 from storage.models import ReleaseKind, ReleaseState
 
@@ -34,15 +35,6 @@ BREAK_GLASS_MARK = ":rotating_light: *BREAK-GLASS*"
 
 def who(user_id: str) -> str:
     return f"<@{user_id}>"
-
-
-def mention(approver: str) -> str:
-    """Configured approvers are user IDs (U…/W…), subteam IDs (S…) or ``@handle``s."""
-    if approver.startswith("S"):
-        return f"<!subteam^{approver}>"
-    if approver.startswith("@"):
-        return f"`{approver}`"
-    return who(approver)
 
 
 def release_title(r: ReleaseView) -> str:

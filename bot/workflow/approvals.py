@@ -53,5 +53,16 @@ def counted_approvals(
     return counted
 
 
+def mention(approver: str) -> str:
+    """How an approver is named in any message: Slack's mention syntax, which Slack shows as
+    a name and the demo console renders too. Configured approvers are user IDs (U…/W…),
+    subteam IDs (S…) or ``@handle``s."""
+    if approver.startswith("S"):
+        return f"<!subteam^{approver}>"
+    if approver.startswith("@"):
+        return f"`{approver}`"
+    return f"<@{approver}>"
+
+
 def describe(rule: Approvals) -> str:
-    return ", ".join(rule.approvers)
+    return ", ".join(mention(a) for a in rule.approvers)

@@ -52,8 +52,9 @@ def test_two_distinct_approvers_approve_and_it_rolls_out(h: Harness) -> None:
 def test_requester_cannot_vote_and_is_told_why(h: Harness) -> None:
     h.groups.members_of["@release-managers"].add("U0REQUEST")
     view = _in_production(h)
-    with pytest.raises(NotAllowed, match="you requested this release"):
+    with pytest.raises(NotAllowed, match="you requested this release") as refused:
         h.workflow.vote(actor=REQUESTER, release_id=view.id, decision=APPROVE)
+    assert "ask one of <@U0ALICE>, <@U0BOBBY>, `@release-managers`" in refused.value.message
     assert h.workflow.release(view.id).votes == ()
 
 

@@ -16,7 +16,7 @@ from bot.kube.sim.behaviour import PodBehaviour
 from bot.kube.sim.resources import REPLICASETS
 from bot.leadership import Leadership
 from bot.workflow.events import PodTrouble, RolloutFinished, RolloutStarted
-from commands.serve import EXPIRY_JOB, LeaderJobs
+from commands.serve import ADOPT_JOB, EXPIRY_JOB, LeaderJobs
 from storage.audit import events_for_release
 from storage.engine import make_engine
 from storage.leadership import AdvisoryLock, SoleProcess, leader_lock
@@ -158,32 +158,34 @@ def test_a_new_leader_resumes_the_release_the_dead_one_left_rolling_out(
     a, b = replicas
     a.create_deployment()
     a.sim.cluster.images.set(image(3), PodBehaviour.ready(after=20))
-    scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.start()
+    schedulers = [BackgroundScheduler(timezone="UTC") for _ in (a, b)]
+    for scheduler in schedulers:
+        scheduler.start()
+    jobs_a, jobs_b = LeaderJobs(a.workflow, schedulers[0]), LeaderJobs(b.workflow, schedulers[1])
     leader_a = Leadership(
-        leader_lock(a.engine),
-        on_elected=LeaderJobs(a.workflow, scheduler).elected,
-        on_demoted=LeaderJobs(a.workflow, scheduler).demoted,
+        leader_lock(a.engine), on_elected=jobs_a.elected, on_demoted=jobs_a.demoted
     )
-    jobs_b = LeaderJobs(b.workflow, scheduler)
     leader_b = Leadership(
         leader_lock(b.engine), on_elected=jobs_b.elected, on_demoted=jobs_b.demoted
     )
     try:
         assert leader_a.step() and not leader_b.step()
-        assert scheduler.get_job(EXPIRY_JOB) is not None
+        assert schedulers[0].get_job(EXPIRY_JOB) is not None
+        assert schedulers[1].get_job(EXPIRY_JOB) is None
         a.workflow.announce_build(build("1.0.3", 3))  # staging is auto: A rolls it out
         release = _rolling_out(a)
         a.sim.cluster.advance(3)
         generation = a.deployment("default")["metadata"]["generation"]  # type: ignore[index]
 
-        # A dies mid-rollout: it stops following and its database session is gone.
+        # A dies mid-rollout: its threads stop and its database session is gone.
+        schedulers[0].shutdown(wait=False)
         a.clusters.close()
         assert a.workflow.wait_idle(10)
         terminate(postgres_admin, lock_pid(leader_a))
         assert a.workflow.release(release.id).state is ReleaseState.ROLLING_OUT
 
         until(lambda: leader_b.step())
+        assert schedulers[1].get_job(ADOPT_JOB) is not None
         assert not leader_a.step()
         assert not leader_a.is_leader and leader_b.is_leader
 
@@ -197,7 +199,9 @@ def test_a_new_leader_resumes_the_release_the_dead_one_left_rolling_out(
     finally:
         leader_a.stop()
         leader_b.stop()
-        scheduler.shutdown()
+        for scheduler in schedulers:
+            if scheduler.running:
+                scheduler.shutdown()
 
 
 def test_overlapping_leaders_start_and_finish_a_release_once(

@@ -131,7 +131,10 @@ def duration(seconds: float) -> str:
 
 def outcome_detail(r: ReleaseView) -> str | None:
     if r.state is ReleaseState.FAILED:
-        return f"Why: {r.error or 'the rollout did not complete'}. Nothing was rolled back."
+        why = f"Why: {r.error or 'the rollout did not complete'}."
+        if r.rolls_back_on_failure:
+            return f"{why} Rolling back to the previous revision by itself (see the thread)."
+        return f"{why} Nothing was rolled back: `/rollback {r.service} {r.environment}` undoes it."
     if r.state is ReleaseState.ROLLED_BACK:
         return (
             f"Why: {r.error or 'the rollout did not complete'}. "
@@ -179,6 +182,12 @@ def rollout_started(r: ReleaseView) -> str:
             f"started{rev}, requested by {who(r.requester.user_id)} because: {r.reason}. "
             "Progress is kept up to date in this thread."
         )
+    if r.kind is ReleaseKind.ROLLBACK:
+        where = "" if r.in_thread_of is not None else " Progress is kept up to date above."
+        return (
+            f":leftwards_arrow_with_hook: Rollback of *{r.service}* in *{r.environment}* to "
+            f"`{r.version}` started{rev}.{where}"
+        )
     return f":rocket: Rollout of `{r.image}` started{rev}. Progress is kept up to date above."
 
 
@@ -194,6 +203,11 @@ def finished(r: ReleaseView) -> str:
     if r.started_at and r.finished_at:
         took = f" in {duration((r.finished_at - r.started_at).total_seconds())}"
     rev = f" Revision {r.revision_after}." if r.revision_after is not None else ""
+    if r.state is ReleaseState.SUCCEEDED and r.kind is ReleaseKind.ROLLBACK:
+        return (
+            f":white_check_mark: Rolled back{took}: `{r.version}` runs again in "
+            f"*{r.environment}*.{rev}"
+        )
     if r.state is ReleaseState.SUCCEEDED:
         return f":white_check_mark: Finished{took}: `{r.version}` runs in *{r.environment}*.{rev}"
     return f"{STATE_LINES[r.state]}{took}. {outcome_detail(r) or ''}".rstrip()

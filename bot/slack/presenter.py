@@ -62,6 +62,9 @@ class _Thread:
     shown_at: datetime | None = None
     shown: list[dict[str, Any]] | None = None
     troubles: set[tuple[str, str]] = field(default_factory=set)
+    borrowed: bool = False
+    """Another release's message (an automatic rollback under the release that failed):
+    replies go into its thread, its parent is never edited with this release's state."""
 
 
 class SlackPresenter:
@@ -198,7 +201,7 @@ class SlackPresenter:
         """Record the latest snapshot; the parent is posted (queued) the first time."""
         thread = self._threads.get(r.id)
         if thread is None:
-            thread = _Thread(channel=r.channel, ts=r.thread_ts)
+            thread = _Thread(channel=r.channel, ts=r.thread_ts, borrowed=r.in_thread_of is not None)
             self._threads[r.id] = thread
             if thread.ts is None:
                 thread.latest = r
@@ -207,7 +210,7 @@ class SlackPresenter:
                     QueuedPost(lambda: self._render_parent(thread), self._parent_posted(thread)),
                 )
                 return thread
-        thread.latest, thread.dirty = r, True
+        thread.latest, thread.dirty = r, not thread.borrowed
         return thread
 
     def _reply(self, r: ReleaseView, body: str, *, broadcast: bool = False) -> None:

@@ -72,8 +72,25 @@ class Database:
         with self._lock:
             progress = self._progress.get(release.id)
         votes = active_votes(session=session, release_id=release.id)
-        return to_view(self.config, release, votes, progress)
+        return to_view(
+            self.config, release, votes, progress, in_thread_of=_thread_owner(session, release)
+        )
 
     def set_progress(self, release_id: uuid.UUID, progress: Progress) -> None:
         with self._lock:
             self._progress[release_id] = progress
+
+
+def _thread_owner(session: Session, release: Release) -> uuid.UUID | None:
+    """The release whose message a rollback's thread is, when it is not the rollback's own
+    (an automatic rollback reports under the release that failed)."""
+    if release.rollback_of is None or release.slack_thread_ts is None:
+        return None
+    failed = session.get(Release, release.rollback_of)
+    if (
+        failed is not None
+        and failed.slack_thread_ts == release.slack_thread_ts
+        and failed.slack_channel == release.slack_channel
+    ):
+        return failed.id
+    return None

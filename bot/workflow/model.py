@@ -72,6 +72,11 @@ class ReleaseView:
     expires_at: datetime | None = None
     error: str | None = None
     progress: Progress | None = None
+    rolls_back_on_failure: bool = False
+    """A deploy to an environment with ``on_failure: rollback``: a failure undoes itself."""
+    in_thread_of: uuid.UUID | None = None
+    """The release whose message ``thread_ts`` is, when that is another release's (an
+    automatic rollback's replies go under the release that failed); None: its own."""
 
     @property
     def approvals(self) -> tuple[str, ...]:

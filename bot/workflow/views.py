@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from bot.config import Approvals, ReleasebotConfig
 from bot.workflow.model import Actor, Progress, ReleaseView, VoteView
 from storage.models import Release, ReleaseKind, Vote
@@ -34,9 +36,12 @@ def to_view(
     release: Release,
     votes: list[Vote],
     progress: Progress | None = None,
+    *,
+    in_thread_of: uuid.UUID | None = None,
 ) -> ReleaseView:
     rule = approvals_for(config, release)
     service = config.services.get(release.service)
+    env = config.environments.get(release.environment)
     channel = release.slack_channel or (service.channel if service is not None else "")
     return ReleaseView(
         id=release.id,
@@ -65,4 +70,8 @@ def to_view(
         expires_at=release.expires_at,
         error=release.error,
         progress=progress,
+        rolls_back_on_failure=(
+            release.kind is ReleaseKind.DEPLOY and env is not None and env.on_failure == "rollback"
+        ),
+        in_thread_of=in_thread_of,
     )

@@ -10,6 +10,8 @@ Slack's rate tiers are on in the stand-in: the whole flow must cause no 429.
 
 from __future__ import annotations
 
+import json
+
 from bot.kube.sim.behaviour import PodBehaviour
 from bot.kube.sim.resources import DEPLOYMENTS
 from bot.slack import actions
@@ -100,6 +102,15 @@ def test_a_request_expires_and_a_bad_image_rolls_back(stack: Stack) -> None:
     assert failed.state is ReleaseState.ROLLED_BACK
     assert running_image(stack, "default") == image(1)
     assert "Rolled back" in stack.parent_text(failed)
+    # the automatic rollback reports in the failed release's thread and never takes over its
+    # message: every edit of that message shows the release of 1.0.2
+    edits = [
+        json.dumps(c.args.get("blocks")) + str(c.args.get("text"))
+        for c in stack.slack.calls("chat.update")
+        if c.args.get("ts") == failed.thread_ts
+    ]
+    assert edits and not [e for e in edits if "Rollback of" in e], edits
+    assert any("Rollback" in t or "rollback" in t for t in stack.thread_texts(failed)[1:])
     stack.assert_no_429()
 
 

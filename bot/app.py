@@ -58,8 +58,13 @@ def build_app(
         workflow=workflow,
         config=config,
         client=client,
-        worker=worker
-        or ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="releasebot-slack"),
+        worker=worker or listener_pool(),
     )
     listeners.register(app, commands, home)
     return app
+
+
+def listener_pool() -> ThreadPoolExecutor:
+    """Where the listeners' work runs after the ack; whoever owns the app shuts it down (and
+    waits for it) before closing the workflow, so no accepted request loses its reply."""
+    return ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="releasebot-slack")

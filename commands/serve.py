@@ -22,7 +22,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from sqlalchemy import Engine
 
-from bot.app import build_app
+from bot.app import build_app, listener_pool
 from bot.clock import Clock, SystemClock
 from bot.config import ReleasebotConfig, Settings, load_config, load_settings
 from bot.config.settings import SlackMode
@@ -176,6 +176,11 @@ def assemble(
     presenter = SlackPresenter(client, workflow, clock)
     sink.target = presenter
     stack.callback(presenter.close)
+    if worker is None:
+        worker = listener_pool()
+        # closed first (the stack unwinds backwards): requests already acked finish their
+        # work and replies while the workflow, presenter and Slack client still run
+        stack.callback(worker.shutdown, wait=True)
     app = build_app(
         workflow=workflow,
         client=client,

@@ -75,10 +75,11 @@ RELEASES_RUNNING_HEADER = "*Running{scope}*"
 RELEASES_RUNNING_LINE = "• {service} in {environment}: {version}{revision}{since}{by}"
 RELEASES_UNKNOWN_VERSION = "nothing deployed by releasebot"
 RELEASES_PENDING_HEADER = "*In progress*"
-RELEASES_PENDING_LINE = "• {service} {version} → {environment}: {state}{waiting} (`{id}`)"
+RELEASES_PENDING_LINE = "• {mark}{service} {version} → {environment}: {state}{waiting} (`{id}`)"
 RELEASES_WAITING = ", {have}/{need} approvals from {approvers}"
 RELEASES_HISTORY_HEADER = "*Last releases of {service} in {environment}*"
-RELEASES_HISTORY_LINE = "• {when} {kind} {version}: {state}, by <@{user}>{error}"
+RELEASES_HISTORY_LINE = "• {when} {mark}{kind} {version}: {state}, by <@{user}>{error}"
+RELEASES_BREAK_GLASS = ":rotating_light: break-glass "
 RELEASES_HISTORY_EMPTY = "No releases of {service} in {environment} yet."
 
 INTERNAL_ERROR = (

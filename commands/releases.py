@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from bot.config import ReleasebotConfig
 from bot.slack.ports import Workflow
 from bot.slack.slash import CommandRequest, Reply
+from bot.workflow.approvals import mention
 from bot.workflow.model import ReleaseView, Running
 from commands import inputs, messages
 from commands.replies import refused, run_guarded
@@ -102,6 +103,7 @@ def history_text(service: str, environment: str, history: list[ReleaseView]) -> 
         lines.append(
             messages.RELEASES_HISTORY_LINE.format(
                 when=_when(r.finished_at or r.created_at),
+                mark=messages.RELEASES_BREAK_GLASS if r.break_glass else "",
                 kind=r.kind.value,
                 version=r.version,
                 state=r.state.value.replace("_", " "),
@@ -129,9 +131,10 @@ def _pending_line(r: ReleaseView) -> str:
         waiting = messages.RELEASES_WAITING.format(
             have=len(r.approvals),
             need=r.required_approvals,
-            approvers=", ".join(_who(a) for a in r.approvers) or "nobody",
+            approvers=", ".join(mention(a) for a in r.approvers) or "nobody",
         )
     return messages.RELEASES_PENDING_LINE.format(
+        mark=messages.RELEASES_BREAK_GLASS if r.break_glass else "",
         service=r.service,
         version=r.version,
         environment=r.environment,
@@ -139,10 +142,6 @@ def _pending_line(r: ReleaseView) -> str:
         waiting=waiting,
         id=r.id,
     )
-
-
-def _who(approver: str) -> str:
-    return approver if approver.startswith("@") else f"<@{approver}>"
 
 
 def _when(moment: datetime | None) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.config import ReleasebotConfig
@@ -11,7 +13,7 @@ from bot.workflow.model import Actor
 from commands import SLASH_COMMANDS
 from commands.deploy import DeployArgs, parse_deploy
 from commands.inputs import InputError
-from commands.releases import ReleasesArgs, parse_releases
+from commands.releases import ReleasesArgs, history_text, overview_text, parse_releases
 from commands.rollback import RollbackArgs, parse_rollback
 from tests.slack_ingress.fakes import FakeWorkflow
 
@@ -181,7 +183,17 @@ def test_releases_shows_what_runs_and_who_is_awaited(config: ReleasebotConfig) -
     assert "• api in production: 1.4.1, revision 7, since 2026-11-20 09:30 UTC, by <@U0ALICE>" in (
         reply
     )
-    assert "awaiting approval, 0/2 approvals from <@U024BE7LH>, @release-managers" in reply
+    assert "awaiting approval, 0/2 approvals from <@U024BE7LH>, `@release-managers`" in reply
+
+
+def test_releases_marks_break_glass_releases() -> None:
+    emergency = replace(FakeWorkflow().view(), break_glass=True, reason="checkout is down")
+    ordinary = FakeWorkflow().view()
+    [marked, plain] = history_text("api", "production", [emergency, ordinary]).splitlines()[1:]
+    assert ":rotating_light: break-glass deploy 1.4.2" in marked
+    assert "break-glass" not in plain
+    overview = overview_text(ReleasesArgs(), [], [emergency])
+    assert "• :rotating_light: break-glass api 1.4.2 → production" in overview
 
 
 def test_releases_history(config: ReleasebotConfig) -> None:

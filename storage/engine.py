@@ -105,3 +105,12 @@ def _fail_closed(engine: Engine) -> None:
             raise DatabaseUnavailable(
                 shown, reason[0] if reason else type(context.original_exception).__name__
             ) from context.original_exception
+
+
+def single_statements(engine: Engine) -> Engine:
+    """``engine`` for work that is one statement: on PostgreSQL in autocommit, which saves the
+    BEGIN and COMMIT round trips (the idempotency record written while Slack waits for its
+    ack). SQLite keeps its transactions: they are what queue it for the write lock."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine

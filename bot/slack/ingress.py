@@ -20,6 +20,7 @@ from sqlmodel import Session
 from bot.clock import Clock
 from bot.slack import replies
 from storage.dedupe import action_key, command_key, event_key, record_request
+from storage.engine import single_statements
 from storage.writequeue import urgent
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class Idempotency(Middleware):
     """
 
     def __init__(self, *, engine: sqlalchemy.Engine, clock: Clock) -> None:
-        self.engine = engine
+        self.engine = single_statements(engine)
         self.clock = clock
 
     def process(self, *, req: BoltRequest, resp: BoltResponse, next: Next) -> BoltResponse:

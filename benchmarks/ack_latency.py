@@ -2,12 +2,14 @@
 
 Slack wants an answer within 3 s. 20 concurrent senders post correctly signed `/deploy`
 slash commands (each with its own trigger id, so each one is a new request) to:
-- a bare Bolt app whose listener only calls ack(), served by Bolt's own FastAPI adapter;
+- a bare Bolt app whose listener only calls ack(), served by Bolt's own FastAPI adapter (which
+  runs the blocking dispatch on the event loop, so it answers one request at a time), and the
+  same bare app behind releasebot's HTTP front (dispatch on a thread pool): the baseline;
 - releasebot as `serve` assembles it (signature check, workspace check, the idempotency
   record in the database, ack, then the workflow on a worker thread), on SQLite and on a
   fresh PostgreSQL database, with the simulated cluster and the Slack Web API stand-in.
 Printed: p50 / p99 / max per variant and the p99 ratio to the bare app. Target: p99 ≤ 50 ms
-and at most 2x the bare app.
+and at most 2x the bare app behind the same front.
 
     uv run python benchmarks/ack_latency.py [--senders 20] [--per-sender 25]
 """
@@ -41,6 +43,7 @@ from sqlalchemy.engine import make_url
 from bot.asgi import serve_asgi
 from bot.clock import SystemClock
 from bot.config import parse_config
+from bot.http import create_http_app
 from bot.kube.sim.samples import deployment_manifest
 from bot.kube.sim.serve import run_simulated_cluster
 from bot.slack.standin.webapi import BOT_TOKEN, TEAM_ID, running
@@ -55,14 +58,18 @@ from tests.storage.conftest import ADMIN_URL, _admin_conninfo
 from tests.workflow.harness import CONFIG_YAML, image
 
 
-def bare_bolt_app(client: WebClient) -> FastAPI:
+def bare_bolt_app(client: WebClient) -> App:
     app = App(signing_secret=SIGNING_SECRET, client=client)
 
     @app.command("/deploy")
     def deploy(ack: Any) -> None:
         ack()
 
-    handler = SlackRequestHandler(app)
+    return app
+
+
+def bare_on_stock_adapter(client: WebClient) -> FastAPI:
+    handler = SlackRequestHandler(bare_bolt_app(client))
     api = FastAPI()
 
     @api.post("/slack/events")
@@ -93,13 +100,18 @@ def send_load(url: str, senders: int, per_sender: int) -> list[float]:
     return [float(x) for x in json.loads(done.stdout)]
 
 
+WARM_UP = 3
+
+
 def _senders(url: str, senders: int, per_sender: int) -> list[float]:
     latencies: list[float] = []
     lock = threading.Lock()
 
     def sender(n: int) -> None:
         with httpx.Client(timeout=10) as client:
-            for i in range(per_sender):
+            # the first requests of each sender open its connection and meet the others' in
+            # one burst; they are warm-up and not counted
+            for i in range(-WARM_UP, per_sender):
                 body = command_body(
                     "/deploy",
                     "api 1.0.1 to production",
@@ -116,8 +128,9 @@ def _senders(url: str, senders: int, per_sender: int) -> list[float]:
                 elapsed = (time.perf_counter() - started) * 1000
                 if response.status_code != 200:
                     raise RuntimeError(f"{response.status_code}: {response.text}")
-                with lock:
-                    latencies.append(elapsed)
+                if i >= 0:
+                    with lock:
+                        latencies.append(elapsed)
 
     threads = [threading.Thread(target=sender, args=(n,)) for n in range(senders)]
     for thread in threads:
@@ -143,43 +156,84 @@ def postgres_database() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@contextmanager
-def releasebot(database_url: str, tmp: Path) -> Iterator[str]:
+def serve_backends(folder: Path) -> None:
+    """The simulated cluster and the Slack stand-in, until stdin closes. They run in a process
+    of their own, as Kubernetes and Slack would, so the bot's process holds only the bot."""
     clock = SystemClock()
     with run_simulated_cluster(
-        clock=clock, kubeconfig_path=tmp / "kubeconfig", namespaces=["apps"]
+        clock=clock, kubeconfig_path=folder / "kubeconfig", namespaces=["apps"]
     ) as sim:
         for namespace in ("default", "apps"):
             simkit.create(sim.cluster, deployment_manifest("api", image=image(15)), namespace)
+        with running(clock=clock) as slack:
+            ready = {"slack": slack.base_url, "kubeconfig": str(sim.kubeconfig)}
+            (folder / "backends.tmp").write_text(json.dumps(ready))
+            (folder / "backends.tmp").rename(folder / "backends.json")
+            sys.stdin.read()
+
+
+@contextmanager
+def backends(folder: Path) -> Iterator[dict[str, str]]:
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--backends", str(folder)], stdin=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (folder / "backends.json").exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the simulated cluster and Slack stand-in did not start")
+            time.sleep(0.05)
+        yield json.loads((folder / "backends.json").read_text())
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        process.wait(30)
+
+
+@contextmanager
+def releasebot(database_url: str, tmp: Path) -> Iterator[str]:
+    clock = SystemClock()
+    with backends(tmp) as remote:
         upgrade(database_url)
         engine = make_engine(database_url)
-        with running(clock=clock) as slack:
-            client = WebClient(token=BOT_TOKEN, base_url=slack.base_url, timeout=5)
-            bot = assemble(
-                config=parse_config(CONFIG_YAML, "releasebot.yml"),
-                engine=engine,
-                clock=clock,
-                client=client,
-                signing_secret=SIGNING_SECRET,
-                build_hook_secret=HOOK_SECRET,
-                simulated_kubeconfig=sim.kubeconfig,
-            )
-            try:
-                with serve_asgi(bot.http_app) as url:
-                    yield url
-                    bot.workflow.wait_idle(30)
-            finally:
-                bot.close()
-                engine.dispose()
+        client = WebClient(token=BOT_TOKEN, base_url=remote["slack"], timeout=5)
+        bot = assemble(
+            config=parse_config(CONFIG_YAML, "releasebot.yml"),
+            engine=engine,
+            clock=clock,
+            client=client,
+            signing_secret=SIGNING_SECRET,
+            build_hook_secret=HOOK_SECRET,
+            simulated_kubeconfig=Path(remote["kubeconfig"]),
+        )
+        try:
+            with serve_asgi(bot.http_app) as url:
+                yield url
+                bot.workflow.wait_idle(30)
+        finally:
+            bot.close()
+            engine.dispose()
 
 
-def describe(name: str, values: list[float]) -> float:
+def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    print(
-        f"  {name:28} p50 {statistics.median(ordered):6.1f} ms   p99 {p99:6.1f} ms   "
-        f"max {ordered[-1]:6.1f} ms   (n={len(ordered)})"
-    )
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
+def measure(name: str, url: str, args: argparse.Namespace) -> float:
+    """``--rounds`` rounds of load; one stall of this shared 2-core machine can move a single
+    round's p99, so the verdict uses the median round."""
+    send_load(url, args.senders, 2)  # warm-up: threads, connections, caches
+    p99s: list[float] = []
+    for round_ in range(1, args.rounds + 1):
+        load = send_load(url, args.senders, args.per_sender)
+        p99s.append(percentile(load, 0.99))
+        print(
+            f"  {name:28} round {round_}: p50 {statistics.median(load):6.1f} ms   "
+            f"p99 {p99s[-1]:6.1f} ms   max {max(load):6.1f} ms   (n={len(load)})"
+        )
+    p99 = statistics.median(p99s)
+    print(f"  {name:28} median p99 {p99:6.1f} ms")
     return p99
 
 
@@ -187,38 +241,48 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--senders", type=int, default=20)
     parser.add_argument("--per-sender", type=int, default=25)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--send", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument("--backends", metavar="FOLDER", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.backends:
+        serve_backends(args.backends)
+        return
     if args.send:
         print(json.dumps(_senders(args.send, args.senders, args.per_sender)))
         return
-    print(f"/deploy acks over HTTP, {args.senders} concurrent senders x {args.per_sender}:")
-    with running(clock=SystemClock()) as slack:
-        client = WebClient(token=BOT_TOKEN, base_url=slack.base_url, timeout=5)
-        with serve_asgi(bare_bolt_app(client)) as url:
-            send_load(url, args.senders, 2)  # warm-up
-            load = send_load(url, args.senders, args.per_sender)
-            bare = describe("bare Bolt app (ack only)", load)
+    print(
+        f"/deploy acks over HTTP, {args.senders} concurrent senders x {args.per_sender}, "
+        f"{args.rounds} rounds:"
+    )
+    clock = SystemClock()
+    with tempfile.TemporaryDirectory() as tmp, backends(Path(tmp)) as remote:
+        client = WebClient(token=BOT_TOKEN, base_url=remote["slack"], timeout=5)
+        with serve_asgi(bare_on_stock_adapter(client)) as url:
+            measure("bare app, Bolt's adapter", url, args)
+        # The baseline: the same bare app behind releasebot's own HTTP front (dispatch on the
+        # thread pool), so the ratio is what releasebot's checks, database and work add.
+        engine = make_engine("sqlite://")
+        front = create_http_app(slack_app=bare_bolt_app(client), engine=engine, clock=clock)
+        with serve_asgi(front) as url:
+            bare = measure("bare app, releasebot's front", url, args)
     results: dict[str, float] = {}
     with (
         tempfile.TemporaryDirectory() as tmp,
         releasebot(f"sqlite:///{tmp}/releasebot.db", Path(tmp)) as url,
     ):
-        send_load(url, args.senders, 2)
-        load = send_load(url, args.senders, args.per_sender)
-        results["sqlite"] = describe("releasebot, SQLite", load)
+        results["sqlite"] = measure("releasebot, SQLite", url, args)
     with (
         tempfile.TemporaryDirectory() as tmp,
         postgres_database() as database,
         releasebot(database, Path(tmp)) as url,
     ):
-        send_load(url, args.senders, 2)
-        load = send_load(url, args.senders, args.per_sender)
-        results["postgresql"] = describe("releasebot, PostgreSQL", load)
+        results["postgresql"] = measure("releasebot, PostgreSQL", url, args)
     for name, p99 in results.items():
         verdict = "met" if p99 <= 50 and p99 <= 2 * bare else "NOT met"
         print(
-            f"  {name}: p99 ratio to the bare app {p99 / bare:.2f}; target (≤ 50 ms, ≤ 2x) {verdict}"
+            f"  {name}: median p99 {p99:.1f} ms, ratio to the bare app {p99 / bare:.2f}; "
+            f"target (p99 ≤ 50 ms and ≤ 2x) {verdict}"
         )
 
 

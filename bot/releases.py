@@ -10,6 +10,7 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import uuid
+from datetime import timedelta
 
 import sqlalchemy
 from sqlmodel import Session, col, select
@@ -59,6 +60,8 @@ from storage.votes import active_votes, cast_vote, withdraw_vote
 
 log = logging.getLogger(__name__)
 
+STALLED_APPROVAL = timedelta(minutes=1)
+"""How long an approved release may wait for its runner before the leader starts it."""
 BEFORE_START = (ReleaseState.REQUESTED, ReleaseState.AWAITING_APPROVAL, ReleaseState.APPROVED)
 
 
@@ -591,6 +594,12 @@ class ReleaseWorkflow:
         Deployment's revision is past the one read just before it (``revision_before``).
         A release whose claim is held (this process or a live replica follows it) is left
         alone, so the leader may call this again and again to adopt a dead replica's rollouts.
+
+        Approved releases not yet started are started too; with ``include_approved=False``
+        (the leader's periodic adoption) only those approved longer than
+        ``STALLED_APPROVAL`` ago, whose replica died between the approval and the start
+        (a live one starts its rollout at once). Starting twice is harmless: only one runner
+        can move a release from approved to rolling out.
         """
         with self._db.session() as session:
             stuck = releases_in_states(session=session, states=[ReleaseState.ROLLING_OUT])
@@ -620,12 +629,12 @@ class ReleaseWorkflow:
                     and state.revision > release.revision_before
                 )
             self._runner.start(Job(release.id, patch=not patched, resumed=True))
-        if not include_approved:
-            return
         with self._db.session() as session:
             approved_left = releases_in_states(session=session, states=[ReleaseState.APPROVED])
+        now = self._clock.now()
         for release in approved_left:
-            self._runner.start(Job(release.id))
+            if include_approved or now - release.updated_at >= STALLED_APPROVAL:
+                self._runner.start(Job(release.id))
 
     def wait_idle(self, timeout: float) -> bool:
         return self._runner.wait_idle(timeout)

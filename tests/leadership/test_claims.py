@@ -11,13 +11,14 @@ import pytest
 
 from bot.kube.sim.behaviour import PodBehaviour
 from bot.kube.sim.serve import SimHandle
+from bot.releases import STALLED_APPROVAL
 from bot.workflow.events import RolloutFinished, RolloutProgressed
 from storage.claims import AdvisoryClaims, LocalClaims, release_claims
 from storage.engine import make_engine
 from storage.models import ReleaseState
 from tests.leadership.conftest import terminate
 from tests.leadership.test_leadership import _rolling_out
-from tests.workflow.harness import Harness, build, image, make_harness
+from tests.workflow.harness import Harness, HeldExecutor, build, image, make_harness
 
 
 @pytest.fixture
@@ -101,3 +102,32 @@ def test_the_leader_leaves_a_live_replicas_rollout_alone_and_adopts_it_when_that
     assert b.workflow.release(release.id).state is ReleaseState.SUCCEEDED
     assert [e.release.state for e in b.sink.of(RolloutFinished)] == [ReleaseState.SUCCEEDED]
     assert not a.sink.of(RolloutFinished)
+
+
+def test_the_leader_starts_an_approved_release_whose_replica_died_before_starting_it(
+    sim: SimHandle, tmp_path: Path, pg_url: str
+) -> None:
+    """Replica A approves (its runner never gets to run: it dies first); the leader B leaves
+    the fresh approval alone, then starts it once it has waited STALLED_APPROVAL."""
+    held = HeldExecutor()  # never released: A's runner never starts
+    a = make_harness(sim, tmp_path, database=pg_url, executor=held)
+    b = make_harness(sim, tmp_path, database=pg_url)
+    try:
+        a.create_deployment()
+        a.workflow.announce_build(build("1.0.7", 7))  # staging is auto: approved at once
+        [approved] = a.workflow.pending()
+        assert approved.state is ReleaseState.APPROVED
+
+        b.workflow.resume(include_approved=False)
+        assert b.workflow.wait_idle(5)
+        assert b.workflow.release(approved.id).state is ReleaseState.APPROVED, "too early"
+
+        b.clock.advance(STALLED_APPROVAL.total_seconds())
+        b.workflow.resume(include_approved=False)
+        assert b.settle()
+        assert b.workflow.release(approved.id).state is ReleaseState.SUCCEEDED
+        assert [e.release.id for e in b.sink.of(RolloutFinished)] == [approved.id]
+    finally:
+        held.release()
+        a.close()
+        b.close()

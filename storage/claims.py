@@ -20,7 +20,7 @@ from typing import Protocol
 import psycopg
 from sqlalchemy import Engine
 
-from storage.leadership import CONNECT_TIMEOUT_SECONDS, KEEPALIVE, conninfo_for
+from storage.pgsession import Connection, OwnSession, conninfo_for, first_line
 
 log = logging.getLogger(__name__)
 
@@ -66,18 +66,16 @@ class LocalClaims:
 
 
 class AdvisoryClaims:
-    """``pg_try_advisory_lock`` per release on one autocommit connection of this process."""
+    """``pg_try_advisory_lock`` per release on one session of this process."""
 
     def __init__(self, conninfo: str) -> None:
-        self._conninfo = conninfo
         self._lock = threading.Lock()
         self._held: set[uuid.UUID] = set()
-        self._connection: psycopg.Connection[tuple[object, ...]] | None = None
+        self._session = OwnSession(conninfo, "releasebot-claims")
 
     @property
     def backend_pid(self) -> int | None:
-        connection = self._connection
-        return None if connection is None or connection.closed else connection.info.backend_pid
+        return self._session.backend_pid
 
     def try_claim(self, release_id: uuid.UUID) -> bool:
         with self._lock:
@@ -90,8 +88,8 @@ class AdvisoryClaims:
                     .fetchone()
                 )
             except psycopg.Error as err:
-                log.warning("cannot claim release %s: %s", release_id, _first_line(err))
-                self._drop()
+                log.warning("cannot claim release %s: %s", release_id, first_line(err))
+                self._session.drop()
                 return False
             if row and row[0]:
                 self._held.add(release_id)
@@ -103,56 +101,42 @@ class AdvisoryClaims:
             if release_id not in self._held:
                 return
             self._held.discard(release_id)
-            connection = self._connection
-            if connection is None or connection.closed:
-                return
+            if not self._session.alive:
+                return  # the session, and the lock with it, is gone already
             try:
-                connection.execute("SELECT pg_advisory_unlock(%s)", (claim_key(release_id),))
+                self._connect().execute("SELECT pg_advisory_unlock(%s)", (claim_key(release_id),))
             except psycopg.Error as err:
-                log.warning("cannot free the claim on %s: %s", release_id, _first_line(err))
-                self._drop()
+                log.warning("cannot free the claim on %s: %s", release_id, first_line(err))
+                self._session.drop()
 
     def close(self) -> None:
         with self._lock:
             self._held.clear()
-            self._drop()
+            self._session.close()
 
-    def _connect(self) -> psycopg.Connection[tuple[object, ...]]:
-        if self._connection is None or self._connection.closed:
-            self._connection = psycopg.connect(
-                self._conninfo,
-                autocommit=True,
-                connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                application_name="releasebot-claims",
-                **KEEPALIVE,  # type: ignore[arg-type]
-            )
-            self._reclaim(self._connection)
-        return self._connection
+    def _connect(self) -> Connection:
+        connection, fresh = self._session.connect()
+        if fresh:
+            self._reclaim(connection)
+        return connection
 
-    def _reclaim(self, connection: psycopg.Connection[tuple[object, ...]]) -> None:
-        """A new session: take back what this process still follows, where nobody took it."""
+    def _reclaim(self, connection: Connection) -> None:
+        """A new session: take back what this process still follows, where nobody took it.
+        A claim another replica took meanwhile is that replica's now."""
         for release_id in sorted(self._held):
             row = connection.execute(
                 "SELECT pg_try_advisory_lock(%s)", (claim_key(release_id),)
             ).fetchone()
             if not (row and row[0]):
-                log.warning("release %s was adopted by another replica meanwhile", release_id)
-
-    def _drop(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                connection.close()
-            except psycopg.Error:
-                log.debug("closing a dead claims connection failed", exc_info=True)
+                self._held.discard(release_id)
+                log.warning(
+                    "release %s was adopted by another replica while this one's database "
+                    "session was down; both may report on it until this one's rollout ends",
+                    release_id,
+                )
 
 
 def release_claims(engine: Engine) -> ReleaseClaims:
     if engine.url.get_backend_name() == "sqlite":
         return LocalClaims()
     return AdvisoryClaims(conninfo_for(engine))
-
-
-def _first_line(err: BaseException) -> str:
-    lines = str(err).strip().splitlines()
-    return lines[0] if lines else type(err).__name__

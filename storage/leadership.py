@@ -21,20 +21,12 @@ from typing import Protocol
 import psycopg
 from sqlalchemy import Engine
 
+from storage.pgsession import OwnSession, conninfo_for, first_line
+
 log = logging.getLogger(__name__)
 
 LEADER_KEY = int.from_bytes(hashlib.sha256(b"releasebot leader").digest()[:8], "big", signed=True)
 """The advisory lock's key: the same for every replica on one database."""
-
-CONNECT_TIMEOUT_SECONDS = 5
-KEEPALIVE = {
-    "keepalives": 1,
-    "keepalives_idle": 5,
-    "keepalives_interval": 2,
-    "keepalives_count": 3,
-    "tcp_user_timeout": 10_000,
-}
-"""libpq settings that let a dead network end the session (and the lease) in about 10 s."""
 
 
 class LeaderLock(Protocol):
@@ -68,29 +60,24 @@ class SoleProcess:
 
 
 class AdvisoryLock:
-    """``pg_try_advisory_lock`` on a dedicated autocommit connection, kept open while held.
-
-    Not thread-safe by itself; calls are serialised with a lock because the leadership loop
-    and shutdown may both call it.
-    """
+    """``pg_try_advisory_lock`` on a session of its own, kept open while held; calls are
+    serialised because the leadership loop and shutdown may both make them."""
 
     def __init__(self, conninfo: str, key: int = LEADER_KEY) -> None:
-        self._conninfo = conninfo
         self._key = key
         self._mutex = threading.Lock()
-        self._connection: psycopg.Connection[tuple[object, ...]] | None = None
+        self._session = OwnSession(conninfo, "releasebot-leader")
         self._held = False
 
     @property
     def backend_pid(self) -> int | None:
-        connection = self._connection
-        return None if connection is None or connection.closed else connection.info.backend_pid
+        return self._session.backend_pid
 
     def hold(self) -> bool:
         with self._mutex:
             try:
-                connection = self._connect()
-                if self._held:
+                connection, fresh = self._session.connect()
+                if self._held and not fresh:
                     connection.execute("SELECT 1")  # the session lives, so the lock does
                 else:
                     row = connection.execute(
@@ -99,39 +86,22 @@ class AdvisoryLock:
                     self._held = bool(row and row[0])
                 return self._held
             except psycopg.Error as err:
-                log.warning("leader lock: the database session is gone (%s)", _first_line(err))
-                self._drop()
+                log.warning("leader lock: the database session is gone (%s)", first_line(err))
+                self._held = False
+                self._session.drop()
                 return False
 
     def release(self) -> None:
+        """Give the lock up for good (shutting down): the session is closed, never reopened."""
         with self._mutex:
-            if self._connection is not None and not self._connection.closed and self._held:
+            if self._session.alive and self._held:
                 try:
-                    self._connection.execute("SELECT pg_advisory_unlock(%s)", (self._key,))
+                    connection, _ = self._session.connect()
+                    connection.execute("SELECT pg_advisory_unlock(%s)", (self._key,))
                 except psycopg.Error as err:
-                    log.warning("leader lock: could not unlock (%s)", _first_line(err))
-            self._drop()
-
-    def _connect(self) -> psycopg.Connection[tuple[object, ...]]:
-        if self._connection is None or self._connection.closed:
+                    log.warning("leader lock: could not unlock (%s)", first_line(err))
             self._held = False
-            self._connection = psycopg.connect(
-                self._conninfo,
-                autocommit=True,
-                connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                application_name="releasebot-leader",
-                **KEEPALIVE,  # type: ignore[arg-type]
-            )
-        return self._connection
-
-    def _drop(self) -> None:
-        self._held = False
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                connection.close()
-            except psycopg.Error:
-                log.debug("leader lock: closing a dead connection failed", exc_info=True)
+            self._session.close()
 
 
 def leader_lock(engine: Engine) -> LeaderLock:
@@ -139,13 +109,3 @@ def leader_lock(engine: Engine) -> LeaderLock:
     if engine.url.get_backend_name() == "sqlite":
         return SoleProcess()
     return AdvisoryLock(conninfo_for(engine))
-
-
-def conninfo_for(engine: Engine) -> str:
-    """A libpq URI for a connection of our own next to ``engine``'s pool."""
-    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def _first_line(err: BaseException) -> str:
-    lines = str(err).strip().splitlines()
-    return lines[0] if lines else type(err).__name__

@@ -144,13 +144,16 @@ class RolloutRunner:
 
     def run(self, job: Job) -> None:
         """Follow the release while holding its claim, so no other replica adopts it; a
-        resumed job's claim was taken by ``resume()`` before it read the cluster."""
-        claimed = job.resumed or self._claims.try_claim(job.release_id)
+        resumed job's claim was taken by ``resume()`` before it read the cluster. Without the
+        claim a job does nothing: whoever holds it starts or follows the release (and if that
+        replica dies, the leader's adopt job starts it later)."""
+        if not job.resumed and not self._claims.try_claim(job.release_id):
+            log.info("release %s is claimed elsewhere; not starting it here", job.release_id)
+            return
         try:
             self._run(job)
         finally:
-            if claimed:
-                self._claims.free(job.release_id)
+            self._claims.free(job.release_id)
 
     def _run(self, job: Job) -> None:
         release = self._load(job.release_id) if job.resumed else self._begin(job)

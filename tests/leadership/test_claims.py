@@ -131,3 +131,20 @@ def test_the_leader_starts_an_approved_release_whose_replica_died_before_startin
         held.release()
         a.close()
         b.close()
+
+
+def test_closed_claims_and_leader_lock_never_open_a_new_session(pg_url: str) -> None:
+    """A late caller during shutdown must not open a session holding locks until exit."""
+    from storage.leadership import AdvisoryLock
+    from storage.pgsession import conninfo_for
+
+    engine = make_engine(pg_url)
+    claims, lock = release_claims(engine), AdvisoryLock(conninfo_for(engine))
+    engine.dispose()
+    assert isinstance(claims, AdvisoryClaims)
+    assert claims.try_claim(uuid.uuid4()) and lock.hold()
+    claims.close()
+    lock.release()
+    assert not claims.try_claim(uuid.uuid4())
+    assert not lock.hold()
+    assert claims.backend_pid is None and lock.backend_pid is None

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.kube.sim.serve import SimHandle
+from bot.releases import STALLED_APPROVAL
 from bot.workflow.errors import BadRequest
+from storage.claims import LocalClaims
 from storage.models import ReleaseState, VoteDecision
 from tests.workflow.harness import (
     ALICE,
@@ -142,5 +144,33 @@ def test_an_approved_release_still_rolls_out_when_its_request_deadline_passes_fi
         assert h.settle()
         [done] = h.workflow.history("api", "production", limit=1)
         assert (done.id, done.state) == (view.id, ReleaseState.SUCCEEDED)
+    finally:
+        h.close()
+
+
+def test_a_runner_without_the_releases_claim_leaves_it_to_the_holder(
+    sim: SimHandle, tmp_path: Path
+) -> None:
+    claims = LocalClaims()
+    h = make_harness(sim, tmp_path, claims=claims)
+    try:
+        h.create_deployment()
+        h.workflow.announce_build(build("1.0.1", 1))
+        assert h.settle()
+        view = h.workflow.request_deploy(
+            actor=REQUESTER, service="api", environment="production", target="1.0.1"
+        )
+        assert claims.try_claim(view.id)  # as if another runner followed it already
+        h.workflow.vote(actor=ALICE, release_id=view.id, decision=VoteDecision.APPROVE)
+        h.workflow.vote(actor=BOB, release_id=view.id, decision=VoteDecision.APPROVE)
+        assert h.workflow.wait_idle(5)
+        assert h.workflow.release(view.id).state is ReleaseState.APPROVED
+        assert h.deployment()["metadata"]["generation"] == 1  # type: ignore[index]
+
+        claims.free(view.id)  # its holder is gone: the leader's adopt job starts it
+        h.clock.advance(STALLED_APPROVAL.total_seconds())
+        h.workflow.resume(include_approved=False)
+        assert h.settle()
+        assert h.workflow.release(view.id).state is ReleaseState.SUCCEEDED
     finally:
         h.close()

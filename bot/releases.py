@@ -606,15 +606,15 @@ class ReleaseWorkflow:
         for release in stuck:
             if not self._claims.try_claim(release.id):
                 continue
-            svc = self._config.service(release.service)
             try:
+                svc = self._config.service(release.service)
                 state = self._clusters.driver(release.environment).state(
                     svc.deployment, svc.container_name
                 )
             except Exception:
                 log.exception(
-                    "cannot reach %s in %s to resume release %s; left for the next resume",
-                    svc.deployment,
+                    "cannot read %s in %s to resume release %s; left for the next resume",
+                    release.service,
                     release.environment,
                     release.id,
                 )

@@ -6,8 +6,9 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Executor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -212,7 +213,6 @@ def _serve(
     simulated_kubeconfig: Path | None,
     stack: ExitStack,
 ) -> int:
-    from apscheduler.schedulers.background import BackgroundScheduler
 
     config = load_config(settings.config_path)
     url = settings.database_url.get_secret_value()
@@ -241,13 +241,7 @@ def _serve(
     )
     stack.callback(bot.close)
     bot.presenter.start()
-    scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.start()
-    stack.callback(scheduler.shutdown)
-    jobs = LeaderJobs(bot.workflow, scheduler)
-    leadership = Leadership(leader_lock(engine), on_elected=jobs.elected, on_demoted=jobs.demoted)
-    leadership.start()
-    stack.callback(leadership.stop)
+    stack.enter_context(leading(bot, engine))
     import uvicorn
 
     server = uvicorn.Server(uvicorn.Config(bot.http_app, host=host, port=port, log_level="info"))
@@ -304,6 +298,24 @@ class LeaderJobs:
     def _adopt(self) -> None:
         """Releases another replica was following when it died: their claims are free now."""
         self._workflow.resume(include_approved=False)
+
+
+@contextmanager
+def leading(bot: Bot, engine: Engine) -> Iterator[None]:
+    """Run the leader's jobs while this process leads (on SQLite it always does); on the
+    way out step down first, then let a running job finish, before the bot is closed."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.start()
+    jobs = LeaderJobs(bot.workflow, scheduler)
+    leadership = Leadership(leader_lock(engine), on_elected=jobs.elected, on_demoted=jobs.demoted)
+    leadership.start()
+    try:
+        yield
+    finally:
+        leadership.stop()
+        scheduler.shutdown(wait=True)
 
 
 def _announce(workflow: Workflow, build: BuildAnnouncement) -> None:

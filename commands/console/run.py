@@ -13,7 +13,7 @@ import httpx
 
 from commands.console import messages, sample
 from commands.console.session import Console, Output
-from commands.console.stack import running_demo
+from commands.console.stack import DemoUnavailable, running_demo
 
 QUIT = frozenset({"quit", "exit"})
 
@@ -59,7 +59,7 @@ def run_demo(
         if db is not None:
             out.say(messages.DATABASE_KEPT.format(path=db))
         out.say(messages.STOPPED)
-    except RuntimeError as err:
+    except DemoUnavailable as err:
         print(messages.FAILED.format(error=err), file=sys.stderr)
         return 1
     finally:

@@ -21,7 +21,6 @@ from typing import Any, ParamSpec, TypeVar
 
 import httpx
 from slack_sdk import WebClient
-from sqlalchemy import Engine
 
 from bot.asgi import serve_asgi
 from bot.clock import SystemClock
@@ -32,13 +31,11 @@ from bot.kube.sim.registry import admit
 from bot.kube.sim.resources import DEPLOYMENTS
 from bot.kube.sim.samples import deployment_manifest
 from bot.kube.sim.serve import SimHandle, run_simulated_cluster
-from bot.leadership import Leadership
 from bot.slack.standin import requests as slack_requests
 from bot.slack.standin.webapi import BOT_TOKEN, BOT_USER_ID, TEAM_ID, FakeSlackWebAPI
 from commands.console import messages, sample
-from commands.serve import Bot, LeaderJobs, assemble
+from commands.serve import Bot, assemble, leading
 from storage.engine import make_engine
-from storage.leadership import leader_lock
 from storage.migrate import upgrade
 from storage.models import ReleaseState
 
@@ -74,6 +71,11 @@ class TrackedExecutor(ThreadPoolExecutor):
     def idle(self) -> bool:
         with self._lock:
             return not self._running
+
+
+class DemoUnavailable(Exception):
+    """The demo could not start (the simulated cluster or the bot's HTTP server); the message
+    says why. Anything else is a bug and keeps its traceback."""
 
 
 @dataclass
@@ -202,7 +204,6 @@ def running_demo(*, db: Path | None, speed: sample.Speed) -> Iterator[Demo]:
             sample.RELEASE_MANAGERS_ID, [carol.user_id], handle=sample.RELEASE_MANAGERS
         )
         worker = TrackedExecutor()
-        stack.callback(worker.shutdown, wait=True, cancel_futures=True)
         signing_secret, hook_secret = secrets.token_hex(16), secrets.token_bytes(24)
         bot = assemble(
             config=parse_config(sample.config_yaml(), "releasebot demo configuration"),
@@ -215,10 +216,15 @@ def running_demo(*, db: Path | None, speed: sample.Speed) -> Iterator[Demo]:
             worker=worker,
         )
         stack.callback(bot.close)
+        # closed before the bot (the stack unwinds backwards): acked requests finish first
+        stack.callback(worker.shutdown, wait=True)
         _wait_until_available(sim)
         bot.presenter.start()
-        stack.enter_context(_leading(bot, engine))
-        base = stack.enter_context(serve_asgi(bot.http_app))
+        stack.enter_context(leading(bot, engine))
+        try:
+            base = stack.enter_context(serve_asgi(bot.http_app))
+        except RuntimeError as err:  # serve_asgi's "did not start", with the reason
+            raise DemoUnavailable(str(err)) from err
         http = stack.enter_context(httpx.Client(timeout=30))
         yield Demo(
             bot=bot,
@@ -232,24 +238,6 @@ def running_demo(*, db: Path | None, speed: sample.Speed) -> Iterator[Demo]:
             signing_secret=signing_secret,
             hook_secret=hook_secret,
         )
-
-
-@contextmanager
-def _leading(bot: Bot, engine: Engine) -> Iterator[None]:
-    """The leader's jobs, elected as under ``releasebot serve`` (on SQLite this process always
-    leads): resuming releases left rolling out, telling outside changes, expiring requests."""
-    from apscheduler.schedulers.background import BackgroundScheduler
-
-    scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.start()
-    jobs = LeaderJobs(bot.workflow, scheduler)
-    leadership = Leadership(leader_lock(engine), on_elected=jobs.elected, on_demoted=jobs.demoted)
-    leadership.start()
-    try:
-        yield
-    finally:
-        leadership.stop()
-        scheduler.shutdown(wait=False)
 
 
 def _create_deployments(sim: SimHandle, speed: sample.Speed) -> None:
@@ -288,4 +276,4 @@ def _wait_until_available(sim: SimHandle) -> None:
         ):
             return
         pause.wait(0.05)
-    raise RuntimeError(messages.NOT_READY.format(seconds=READY_TIMEOUT_SECONDS))
+    raise DemoUnavailable(messages.NOT_READY.format(seconds=READY_TIMEOUT_SECONDS))

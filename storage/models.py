@@ -56,7 +56,9 @@ ACTIVE_STATES_SQL = "state IN ({})".format(
     ", ".join(f"'{state.value}'" for state in sorted(ACTIVE_STATES))
 )
 
-BREAK_GLASS_HAS_REASON_SQL = "NOT break_glass OR break_glass_reason IS NOT NULL"
+BREAK_GLASS_HAS_REASON_SQL = (
+    "NOT break_glass OR (break_glass_reason IS NOT NULL AND length(trim(break_glass_reason)) > 0)"
+)
 
 
 class VoteDecision(StrEnum):

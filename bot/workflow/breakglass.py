@@ -8,8 +8,8 @@ what stands between on-call people and a fix:
 
 - ``promote_from``: the fix for an outage in production has usually not been through staging
   first; what was skipped is written to the audit log (``promote_from_skipped``).
-- freezes: :func:`skips_freezes` is the one question the freeze check asks, when a release is
-  requested and again before it starts.
+- freezes: releasebot does not enforce freezes yet; :func:`skips_freezes` is the question the
+  freeze check is to ask when a release is requested and again before it starts.
 
 It never skips the audit log: every event of a break-glass release carries its reason
 (``break_glass_reason``) and ``break_glass: true`` in its details.

@@ -65,18 +65,20 @@ def test_0003_marks_existing_releases_as_not_break_glass_and_round_trips(
     assert drift(engine) == []
 
 
+@pytest.mark.parametrize("reason", [None, "", "   "])
 def test_a_break_glass_release_without_a_reason_is_refused_by_the_database(
-    engine: Engine,
+    engine: Engine, reason: str | None
 ) -> None:
     with pytest.raises(IntegrityError), engine.begin() as connection:
         connection.execute(
             text(
                 "INSERT INTO releases (id, service, environment, version, image, digest, kind, "
                 "state, requester_user_id, requester_team_id, required_approvals, break_glass, "
-                "created_at, updated_at) VALUES (:id, 'api', 'production', '1.0.0', 'img', "
-                "'sha256:a', 'deploy', 'awaiting_approval', 'U1', 'T1', 1, :yes, :now, :now)"
+                "break_glass_reason, created_at, updated_at) VALUES (:id, 'api', 'production', "
+                "'1.0.0', 'img', 'sha256:a', 'deploy', 'awaiting_approval', 'U1', 'T1', 1, :yes, "
+                ":reason, :now, :now)"
             ),
-            {"id": _release_id(engine, 2), "now": NOW_TEXT, "yes": True},
+            {"id": _release_id(engine, 2), "now": NOW_TEXT, "yes": True, "reason": reason},
         )
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM releases")).scalar_one() == 0

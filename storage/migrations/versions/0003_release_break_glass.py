@@ -26,7 +26,9 @@ branch_labels = None
 depends_on = None
 
 CHECK = "ck_releases_break_glass_has_reason"
-HAS_REASON = "NOT break_glass OR break_glass_reason IS NOT NULL"
+HAS_REASON = (
+    "NOT break_glass OR (break_glass_reason IS NOT NULL AND length(trim(break_glass_reason)) > 0)"
+)
 
 
 def upgrade() -> None:

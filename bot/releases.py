@@ -288,9 +288,16 @@ class ReleaseWorkflow:
         groups = ResolvedGroups(rule, self._groups) if rule is not None else self._groups
         with self._db.session() as session:
             release = self._db.release(session, release_id)
-            if release.state is not ReleaseState.AWAITING_APPROVAL or rule is None:
+            if release.state is not ReleaseState.AWAITING_APPROVAL:
                 raise Conflict(
                     f"release {release_id} is {release.state.value}; it is not waiting for votes."
+                )
+            if rule is None:
+                which = "break_glass" if release.break_glass else "approvals"
+                raise Conflict(
+                    f"release {release_id} waits for approvers that releasebot.yml no longer "
+                    f"names ({release.environment} has no `{which}` now): restore it, or "
+                    "cancel this release and request it again."
                 )
             if actor.user_id == release.requester_user_id:
                 raise NotAllowed(

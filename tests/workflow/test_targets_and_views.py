@@ -3,6 +3,7 @@ approved release whose request deadline passes before its rollout starts."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -11,12 +12,13 @@ import pytest
 
 from bot.kube.sim.serve import SimHandle
 from bot.releases import STALLED_APPROVAL
-from bot.workflow.errors import BadRequest
+from bot.workflow.errors import BadRequest, Conflict
 from storage.claims import LocalClaims
 from storage.models import ReleaseState, VoteDecision
 from tests.workflow.harness import (
     ALICE,
     BOB,
+    CONFIG_YAML,
     IMAGE_REPO,
     REQUESTER,
     Harness,
@@ -174,3 +176,31 @@ def test_a_runner_without_the_releases_claim_leaves_it_to_the_holder(
         assert h.workflow.release(view.id).state is ReleaseState.SUCCEEDED
     finally:
         h.close()
+
+
+def test_a_vote_for_approvers_the_configuration_dropped_says_how_to_go_on(
+    sim: SimHandle, tmp_path: Path
+) -> None:
+    h = make_harness(sim, tmp_path)
+    try:
+        h.create_deployment()
+        h.workflow.announce_build(build("1.0.1", 1))
+        assert h.settle()
+        view = h.workflow.request_deploy(
+            actor=REQUESTER, service="api", environment="production", target="1.0.1"
+        )
+    finally:
+        h.close()
+    # releasebot restarts with production switched to `policy: manual` (no approvals)
+    edited = re.sub(
+        r"    policy: approval\n    approvals:\n(      .*\n)+", "    policy: manual\n", CONFIG_YAML
+    )
+    assert edited != CONFIG_YAML
+    after = make_harness(sim, tmp_path, edited)
+    try:
+        with pytest.raises(Conflict) as refused:
+            after.workflow.vote(actor=ALICE, release_id=view.id, decision=VoteDecision.APPROVE)
+        assert "releasebot.yml no longer names" in refused.value.message
+        assert "cancel this release and request it again" in refused.value.message
+    finally:
+        after.close()

@@ -113,7 +113,11 @@ def install(engine: Engine, *, timeout: float) -> WriteQueue:
         if _HOLDS not in info:
             owner = queue.acquire(urgent=_URGENT.get(), timeout=timeout)
             if owner is None:
-                log.warning("waited %s s for the SQLite write queue; going on without it", timeout)
+                log.warning(
+                    "a transaction has held SQLite's write lock for over %s s (a session left "
+                    "open across slow work?); going on, SQLite's busy timeout decides now",
+                    timeout,
+                )
             else:
                 info[_HOLDS] = owner
 

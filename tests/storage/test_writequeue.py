@@ -168,3 +168,28 @@ def test_a_transaction_begins_in_sqlite_only_once_its_thread_holds_the_queue(
         session.execute(text("SELECT 1"))
     assert holders_at_begin == [True]
     engine.dispose()
+
+
+def test_an_invalidated_connection_gives_the_queue_back(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'invalid.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+    holder = Session(engine)
+    holder.execute(text("SELECT 1"))
+    assert writequeue.holds(engine)
+    holder.connection().invalidate()  # e.g. the driver reported the connection broken
+    assert not writequeue.holds(engine)
+    done = threading.Event()
+
+    def other() -> None:
+        with Session(engine) as session:
+            session.execute(text("INSERT INTO t VALUES (1)"))
+            session.commit()
+        done.set()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    assert done.wait(WAIT)
+    thread.join(WAIT)
+    holder.close()
+    engine.dispose()

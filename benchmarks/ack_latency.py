@@ -33,12 +33,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
-import psycopg
 from fastapi import FastAPI, Request
 from slack_bolt import App
 from slack_bolt.adapter.fastapi import SlackRequestHandler
 from slack_sdk import WebClient
-from sqlalchemy.engine import make_url
 
 from bot.asgi import serve_asgi
 from bot.clock import SystemClock
@@ -54,7 +52,7 @@ from tests.e2e.conftest import HOOK_SECRET, SIGNING_SECRET
 from tests.sim import simkit
 from tests.slack_ingress.conftest import command_body
 from tests.slack_ingress.conftest import sign as slack_sign
-from tests.storage.conftest import ADMIN_URL, _admin_conninfo
+from tests.storage.conftest import _admin_conninfo, fresh_postgres_database
 from tests.workflow.harness import CONFIG_YAML, image
 
 
@@ -138,22 +136,6 @@ def _senders(url: str, senders: int, per_sender: int) -> list[float]:
     for thread in threads:
         thread.join()
     return latencies
-
-
-@contextmanager
-def postgres_database() -> Iterator[str]:
-    name = f"releasebot_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(_admin_conninfo(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield (
-            make_url(ADMIN_URL)
-            .set(drivername="postgresql+psycopg", database=name)
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with psycopg.connect(_admin_conninfo(), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def serve_backends(folder: Path) -> None:
@@ -274,7 +256,7 @@ def main() -> None:
         results["sqlite"] = measure("releasebot, SQLite", url, args)
     with (
         tempfile.TemporaryDirectory() as tmp,
-        postgres_database() as database,
+        fresh_postgres_database(_admin_conninfo(), prefix="releasebot_bench") as database,
         releasebot(database, Path(tmp)) as url,
     ):
         results["postgresql"] = measure("releasebot, PostgreSQL", url, args)

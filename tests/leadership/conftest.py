@@ -3,33 +3,24 @@ wired to it twice over one simulated cluster: two replicas."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
 from bot.kube.sim.serve import SimHandle
-from tests.storage.conftest import ADMIN_URL, postgres_admin  # noqa: F401  (fixture)
+from tests.storage.conftest import (  # noqa: F401  (fixture)
+    fresh_postgres_database,
+    postgres_admin,
+)
 from tests.workflow.harness import Harness, harness_fixture, make_harness
 
 
 @pytest.fixture
 def pg_url(postgres_admin: str) -> Iterator[str]:  # noqa: F811
-    name = f"releasebot_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield (
-            make_url(ADMIN_URL)
-            .set(drivername="postgresql+psycopg", database=name)
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with psycopg.connect(postgres_admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_postgres_database(postgres_admin) as url:
+        yield url
 
 
 @pytest.fixture

@@ -15,13 +15,11 @@ import sqlalchemy
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.slack import replies
-from storage.dedupe import action_key, command_key, event_key, record_request
+from storage.dedupe import RequestLog, action_key, command_key, event_key
 from storage.engine import single_statements
-from storage.writequeue import urgent
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +52,7 @@ class Idempotency(Middleware):
     """
 
     def __init__(self, *, engine: sqlalchemy.Engine, clock: Clock) -> None:
-        self.engine = single_statements(engine)
+        self.requests = RequestLog(single_statements(engine))
         self.clock = clock
 
     def process(self, *, req: BoltRequest, resp: BoltResponse, next: Next) -> BoltResponse:
@@ -62,9 +60,7 @@ class Idempotency(Middleware):
         if key is None:
             return next()
         try:
-            with urgent(), Session(self.engine) as session:
-                first = record_request(session=session, key=key, now=self.clock.now())
-                session.commit()
+            first = self.requests.record(key, self.clock.now())
         except SQLAlchemyError:
             log.exception("could not record Slack request %s", key)
             return _answer(req, replies.STORE_UNAVAILABLE)

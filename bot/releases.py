@@ -54,7 +54,6 @@ from storage.releases import (
     create_release,
     recent_releases,
     releases_in_states,
-    transition_release,
 )
 from storage.votes import active_votes, cast_vote, withdraw_vote
 
@@ -261,14 +260,15 @@ class ReleaseWorkflow:
                 raise Conflict(
                     f"release {release_id} is {release.state.value}; nothing to confirm."
                 )
-            release = transition_release(
-                session=session,
-                release_id=release_id,
+            release = audit.transition(
+                session,
+                release_id,
                 expected=ReleaseState.REQUESTED,
                 new=ReleaseState.APPROVED,
+                action="confirmed",
+                actor=actor,
                 now=now,
             )
-            audit.record(session, action="confirmed", release=release, actor=actor, now=now)
             view = self._db.view(session, release)
         self._events.publish(ReleaseDecided(view, actor))
         self._runner.start(Job(release_id))
@@ -345,17 +345,12 @@ class ReleaseWorkflow:
                 if len(counted) >= release.required_approvals:
                     decided = ReleaseState.APPROVED
             if decided is not None:
-                release = transition_release(
-                    session=session,
-                    release_id=release_id,
+                release = audit.transition(
+                    session,
+                    release_id,
                     expected=ReleaseState.AWAITING_APPROVAL,
                     new=decided,
-                    now=now,
-                )
-                audit.record(
-                    session,
                     action=decided.value,
-                    release=release,
                     actor=actor,
                     now=now,
                     approvers=counted,
@@ -381,14 +376,15 @@ class ReleaseWorkflow:
                 or release.expires_at > now
             ):
                 return None
-            done = transition_release(
-                session=session,
-                release_id=release_id,
+            done = audit.transition(
+                session,
+                release_id,
                 expected=release.state,
                 new=ReleaseState.EXPIRED,
+                action="expired",
+                actor=None,
                 now=now,
             )
-            audit.record(session, action="expired", release=done, actor=None, now=now)
             view = self._db.view(session, done)
         self._events.publish(ReleaseDecided(view, None))
         return view
@@ -427,14 +423,15 @@ class ReleaseWorkflow:
                     f"release {release_id} is {release.state.value}; it can only be cancelled "
                     "before the rollout starts (use /rollback after that)."
                 )
-            release = transition_release(
-                session=session,
-                release_id=release_id,
+            release = audit.transition(
+                session,
+                release_id,
                 expected=release.state,
                 new=ReleaseState.CANCELLED,
+                action="cancelled",
+                actor=actor,
                 now=now,
             )
-            audit.record(session, action="cancelled", release=release, actor=actor, now=now)
             view = self._db.view(session, release)
         self._events.publish(ReleaseDecided(view, actor))
         return view
@@ -461,16 +458,15 @@ class ReleaseWorkflow:
             holder = active_release(session=session, service=service, environment=environment)
             if holder is not None and holder.state is ReleaseState.ROLLING_OUT:
                 stopped = holder.id
-                failed = transition_release(
-                    session=session,
-                    release_id=holder.id,
+                audit.transition(
+                    session,
+                    holder.id,
                     expected=ReleaseState.ROLLING_OUT,
                     new=ReleaseState.FAILED,
+                    action="rollout_stopped",
+                    actor=actor,
                     now=now,
                     error=f"stopped: <@{actor.user_id}> asked for a rollback",
-                )
-                audit.record(
-                    session, action="rollout_stopped", release=failed, actor=actor, now=now
                 )
                 if to_version is None and to_revision is None and holder.revision_before:
                     plan = plan.to(holder.revision_before)

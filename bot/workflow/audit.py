@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +10,8 @@ from sqlmodel import Session
 
 from bot.workflow.model import Actor
 from storage.audit import append_event
-from storage.models import AuditEventCreate, Release
+from storage.models import AuditEventCreate, Release, ReleaseState
+from storage.releases import transition_release
 
 
 def record(
@@ -45,3 +47,24 @@ def record(
         ),
         now=now,
     )
+
+
+def transition(
+    session: Session,
+    release_id: uuid.UUID,
+    *,
+    expected: ReleaseState,
+    new: ReleaseState,
+    action: str,
+    actor: Actor | None,
+    now: datetime,
+    error: str | None = None,
+    approvers: list[str] | None = None,
+) -> Release:
+    """Move a release from ``expected`` to ``new`` (compare-and-set) and write its audit event
+    in the same transaction: no state change without its record."""
+    release = transition_release(
+        session=session, release_id=release_id, expected=expected, new=new, now=now, error=error
+    )
+    record(session, action=action, release=release, actor=actor, now=now, approvers=approvers)
+    return release

@@ -246,17 +246,12 @@ class RolloutRunner:
         if len(counted) >= release.required_approvals:
             return None
         now = self._clock.now()
-        lapsed = transition_release(
-            session=session,
-            release_id=release.id,
+        lapsed = audit.transition(
+            session,
+            release.id,
             expected=ReleaseState.APPROVED,
             new=ReleaseState.AWAITING_APPROVAL,
-            now=now,
-        )
-        audit.record(
-            session,
             action="approval_lapsed",
-            release=lapsed,
             actor=None,
             now=now,
             approvers=counted,

@@ -3,7 +3,8 @@
 Slash commands come in as plain functions (``commands.SLASH_COMMANDS``) because ``commands/``
 sits above ``bot/``; everything else a request goes through is wired here, in this order:
 Bolt's signature check, token authorisation and own-events filter, then releasebot's
-workspace check and idempotency, then a listener that acks and hands the work on.
+workspace check, then a listener that acks and hands the work on; the work records the
+request's idempotency key before it does anything (``Listeners``).
 """
 
 from __future__ import annotations
@@ -56,12 +57,12 @@ def build_app(
         raise_error_for_unhandled_request=False,
     )
     app.use(WorkspaceCheck(team_id))
-    app.use(Idempotency(engine=engine, clock=clock))
     listeners = Listeners(
         workflow=workflow,
         config=config,
         client=client,
         worker=worker or listener_pool(),
+        idempotency=Idempotency(engine=engine, clock=clock),
     )
     listeners.register(app, commands, home)
     return app

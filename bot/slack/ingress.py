@@ -14,7 +14,6 @@ from typing import Any
 import sqlalchemy
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock
 from bot.slack import replies
@@ -42,32 +41,27 @@ class WorkspaceCheck(Middleware):
         return next()
 
 
-class Idempotency(Middleware):
+class Idempotency:
     """A retried or replayed request does nothing twice.
 
-    The key is recorded, and committed, before the listener runs: Slack retries when the ack
-    is late, and a retry that raced the first delivery must find the key. The price is that
-    a request whose effect then fails is not retried by Slack; its author is told and can ask
-    again (a new trigger).
+    Each state-changing request has a UNIQUE key (``request_key``), recorded and committed on
+    the worker after the ack and before the work: the ack never waits for the database, and
+    a retry, or a replay racing the first delivery, finds the key and does nothing. The
+    price is that a request whose effect then fails is not retried by Slack (it was acked);
+    its author is told and can ask again (a new trigger).
     """
 
     def __init__(self, *, engine: sqlalchemy.Engine, clock: Clock) -> None:
         self.requests = RequestLog(single_statements(engine))
         self.clock = clock
 
-    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Next) -> BoltResponse:
-        key = request_key(req.body, req.context.team_id, req.context.user_id)
-        if key is None:
-            return next()
-        try:
-            first = self.requests.record(key, self.clock.now())
-        except SQLAlchemyError:
-            log.exception("could not record Slack request %s", key)
-            return _answer(req, replies.STORE_UNAVAILABLE)
+    def first_delivery(self, key: str) -> bool:
+        """True the first time ``key`` is seen; raises ``DatabaseUnavailable`` (or another
+        SQLAlchemy error) when the database cannot say, and then nothing may be done."""
+        first = self.requests.record(key, self.clock.now())
         if not first:
             log.info("ignored a repeat of %s", key)
-            return BoltResponse(status=200, body="")
-        return next()
+        return first
 
 
 def request_key(body: dict[str, Any], team_id: str | None, user_id: str | None) -> str | None:

@@ -1,7 +1,9 @@
 """Listeners: ``ack()`` first, then hand the work to the workflow on a worker thread.
 
-Bolt runs listeners on a small pool and waits for their ack; the work goes to a separate
-executor so a slow cluster or database can never hold up the next request's ack.
+The listener runs on the request's thread and returns at once; the work goes to a separate
+executor, so neither a slow cluster nor the database can hold up an ack. There, each request's
+idempotency key is recorded before anything else (``_once``): the one seam that makes a
+retried or replayed request do nothing twice.
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ReleasebotConfig
 from bot.slack import actions, replies
+from bot.slack.ingress import Idempotency, request_key
 from bot.slack.ports import Workflow
 from bot.slack.slash import CommandHandler, CommandRequest, Reply
 from bot.workflow.errors import WorkflowError
 from bot.workflow.model import Actor
+from storage.errors import StorageError
 from storage.models import VoteDecision
 
 log = logging.getLogger(__name__)
@@ -41,11 +46,13 @@ class Listeners:
         config: ReleasebotConfig,
         client: WebClient,
         worker: Executor,
+        idempotency: Idempotency,
     ) -> None:
         self.workflow = workflow
         self.config = config
         self.client = client
         self.worker = worker
+        self.idempotency = idempotency
 
     def register(
         self, app: App, commands: Mapping[str, CommandHandler], home: HomeOpened | None
@@ -60,11 +67,11 @@ class Listeners:
         if home is not None:
             publish = home
 
-            def on_home_opened(ack: Ack, context: BoltContext) -> None:
+            def on_home_opened(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
                 ack()
                 user = context.user_id
                 if user:
-                    self.worker.submit(self._guarded, lambda: publish(user), None)
+                    self._later(body, context, lambda: publish(user), None)
 
             app.event("app_home_opened")(on_home_opened)
 
@@ -80,8 +87,9 @@ class Listeners:
                 channel_id=str(body.get("channel_id", "")),
             )
             where = _Where(request.channel_id, request.actor.user_id)
-            self.worker.submit(
-                self._guarded,
+            self._later(
+                body,
+                context,
                 lambda: self._send(
                     where, handler(request, workflow=self.workflow, config=self.config)
                 ),
@@ -117,7 +125,7 @@ class Listeners:
             elif action_id == actions.CANCEL:
                 self.workflow.cancel(actor=actor, release_id=release_id)
 
-        self.worker.submit(self._guarded, act, where)
+        self._later(body, context, act, where)
 
     def on_deploy_button(
         self, ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext
@@ -139,11 +147,13 @@ class Listeners:
                 target=build.version,
             )
 
-        self.worker.submit(self._guarded, deploy, where)
+        self._later(body, context, deploy, where)
 
     # -- reactions on the request message ---------------------------------------------------
 
-    def on_reaction_added(self, ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
+    def on_reaction_added(
+        self, ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext
+    ) -> None:
         ack()
         name = str(event.get("reaction", ""))
         if name in APPROVE_REACTIONS:
@@ -152,15 +162,21 @@ class Listeners:
             decision = VoteDecision.REJECT
         else:
             return
-        self._on_reaction(event, context, decision)
+        self._on_reaction(body, event, context, decision)
 
-    def on_reaction_removed(self, ack: Ack, event: dict[str, Any], context: BoltContext) -> None:
+    def on_reaction_removed(
+        self, ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext
+    ) -> None:
         ack()
         if str(event.get("reaction", "")) in APPROVE_REACTIONS | REJECT_REACTIONS:
-            self._on_reaction(event, context, None)
+            self._on_reaction(body, event, context, None)
 
     def _on_reaction(
-        self, event: dict[str, Any], context: BoltContext, decision: VoteDecision | None
+        self,
+        body: dict[str, Any],
+        event: dict[str, Any],
+        context: BoltContext,
+        decision: VoteDecision | None,
     ) -> None:
         item = event.get("item") or {}
         if item.get("type") != "message":
@@ -178,7 +194,34 @@ class Listeners:
             else:
                 self.workflow.vote(actor=actor, release_id=release.id, decision=decision)
 
-        self.worker.submit(self._guarded, vote, where)
+        self._later(body, context, vote, where)
+
+    # -- after the ack -----------------------------------------------------------------------
+
+    def _later(
+        self,
+        body: dict[str, Any],
+        context: BoltContext,
+        work: Callable[[], object],
+        where: _Where | None,
+    ) -> None:
+        """Hands ``work`` to the worker; it runs there once per request, however often Slack
+        delivers it."""
+        key = request_key(body, context.team_id, context.user_id)
+        self.worker.submit(self._once, key, work, where)
+
+    def _once(self, key: str | None, work: Callable[[], object], where: _Where | None) -> None:
+        """Runs on the worker: the request's key first (a repeat stops here), then the work."""
+        if key is not None:
+            try:
+                if not self.idempotency.first_delivery(key):
+                    return
+            except (StorageError, SQLAlchemyError):
+                log.exception("could not record Slack request %s", key)
+                if where is not None:
+                    self._send(where, Reply(replies.STORE_UNAVAILABLE))
+                return
+        self._guarded(work, where)
 
     # -- replies ----------------------------------------------------------------------------
 

@@ -9,9 +9,12 @@ import uuid
 
 import httpx
 import pytest
+from slack_sdk import WebClient
 
+from bot.config import ReleasebotConfig
 from bot.slack import actions, replies
-from bot.slack.standin.webapi import BOT_USER_ID, TEAM_ID
+from bot.slack.standin.webapi import BOT_USER_ID, TEAM_ID, FakeSlackWebAPI
+from storage.engine import make_engine
 from storage.models import VoteDecision
 from tests.slack_ingress.conftest import (
     ALICE,
@@ -20,8 +23,10 @@ from tests.slack_ingress.conftest import (
     command_body,
     event_body,
     reaction_event,
+    serving,
     sign,
 )
+from tests.slack_ingress.fakes import FakeWorkflow
 
 
 def _ephemeral_texts(served: Served, count: int = 1, timeout: float = 5.0) -> list[str]:
@@ -129,6 +134,29 @@ def test_ack_comes_back_at_once_while_the_workflow_takes_10_s(served: Served) ->
     served.workflow.gate.set()
     assert len(served.workflow.wait_for_calls(12)) == 12
     assert len(_ephemeral_texts(served, 12)) == 12
+
+
+def test_with_the_database_down_the_ack_is_still_at_once_and_the_author_is_told(
+    workflow: FakeWorkflow,
+    slack_api: FakeSlackWebAPI,
+    slack_client: WebClient,
+    config: ReleasebotConfig,
+) -> None:
+    down = make_engine("postgresql://nobody@127.0.0.1:1/nothing")
+    try:
+        with serving(workflow=workflow, client=slack_client, config=config, engine=down) as url:
+            served = Served(url, workflow, slack_api)
+            started = time.monotonic()
+            response = served.post(command_body("/deploy", "api 1.4.2 production"))
+            assert response.status_code == 200
+            assert time.monotonic() - started < 1.0
+            assert response.text == ""
+            [text] = _ephemeral_texts(served)
+            assert text == replies.STORE_UNAVAILABLE
+            assert served.slack.ephemeral[0]["user"] == ALICE
+            _no_more_calls(served, 0)
+    finally:
+        down.dispose()
 
 
 def test_a_command_from_another_workspace_is_refused(served: Served) -> None:

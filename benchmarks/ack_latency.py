@@ -45,7 +45,7 @@ from bot.http import create_http_app
 from bot.kube.sim.samples import deployment_manifest
 from bot.kube.sim.serve import run_simulated_cluster
 from bot.slack.standin.webapi import BOT_TOKEN, TEAM_ID, running
-from commands.serve import assemble
+from commands.serve import assemble, settle_heap
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from tests.e2e.conftest import HOOK_SECRET, SIGNING_SECRET
@@ -188,6 +188,7 @@ def releasebot(database_url: str, tmp: Path) -> Iterator[str]:
             build_hook_secret=HOOK_SECRET,
             simulated_kubeconfig=Path(remote["kubeconfig"]),
         )
+        settle_heap()  # as `releasebot serve` does once it has started
         try:
             with serve_asgi(bot.http_app) as url:
                 yield url
@@ -246,6 +247,7 @@ def main() -> None:
         # thread pool), so the ratio is what releasebot's checks, database and work add.
         engine = make_engine("sqlite://")
         front = create_http_app(slack_app=bare_bolt_app(client), engine=engine, clock=clock)
+        settle_heap()  # the same heap treatment as releasebot's
         with serve_asgi(front) as url:
             bare = measure("bare app, releasebot's front", url, args)
     results: dict[str, float] = {}

@@ -10,7 +10,7 @@ request's idempotency key before it does anything (``Listeners``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 
 import sqlalchemy
 from slack_bolt import App
@@ -22,8 +22,7 @@ from bot.slack.ingress import Idempotency, WorkspaceCheck
 from bot.slack.listeners import HomeOpened, Listeners
 from bot.slack.ports import Workflow
 from bot.slack.slash import CommandHandler
-
-WORKER_THREADS = 8
+from bot.slack.workpool import WorkPool
 
 
 def build_app(
@@ -68,7 +67,7 @@ def build_app(
     return app
 
 
-def listener_pool() -> ThreadPoolExecutor:
+def listener_pool() -> WorkPool:
     """Where the listeners' work runs after the ack; whoever owns the app shuts it down (and
     waits for it) before closing the workflow, so no accepted request loses its reply."""
-    return ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="releasebot-slack")
+    return WorkPool()

@@ -13,7 +13,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +33,7 @@ from bot.kube.sim.samples import deployment_manifest
 from bot.kube.sim.serve import SimHandle, run_simulated_cluster
 from bot.slack.standin import requests as slack_requests
 from bot.slack.standin.webapi import BOT_TOKEN, BOT_USER_ID, TEAM_ID, FakeSlackWebAPI
+from bot.slack.workpool import WorkPool
 from commands.console import messages, sample
 from commands.serve import Bot, assemble, leading
 from storage.engine import make_engine
@@ -49,11 +50,11 @@ ack returns a moment before its listener hands the work on."""
 MOVING = frozenset({ReleaseState.APPROVED, ReleaseState.ROLLING_OUT, ReleaseState.BAKING})
 
 
-class TrackedExecutor(ThreadPoolExecutor):
+class TrackedExecutor(WorkPool):
     """The Slack listeners' worker, counting what it has not finished yet."""
 
     def __init__(self) -> None:
-        super().__init__(max_workers=4, thread_name_prefix="releasebot-demo-slack")
+        super().__init__(name="releasebot-demo-slack")
         self._lock = threading.Lock()
         self._running: set[Future[Any]] = set()
 

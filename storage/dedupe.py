@@ -46,8 +46,8 @@ def record_requests(*, session: Session, keys: Sequence[str], now: datetime) -> 
     for key in keys:
         if not key or len(key) > MAX_KEY_LENGTH:
             raise ValueError(f"a dedupe key must be 1..{MAX_KEY_LENGTH} characters, got {len(key)}")
-    # One statement that cannot fail on a repeat: no ORM flush, no savepoint. It runs while
-    # Slack waits for the ack, holding SQLite's write lock, so it has to be short.
+    # One statement that cannot fail on a repeat: no ORM flush, no savepoint. It runs before
+    # every Slack request's work, holding SQLite's write lock, so it has to be short.
     dialect = session.get_bind().dialect.name
     insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
     statement = (
@@ -60,10 +60,10 @@ def record_requests(*, session: Session, keys: Sequence[str], now: datetime) -> 
 
 
 class RequestLog:
-    """Group commit for the keys of requests Slack is waiting on.
+    """Group commit for the keys of Slack requests about to be worked on.
 
-    Every ack needs its key recorded, and on SQLite each record takes the one write lock: 20
-    requests at once meant 20 transactions in a row. Here the first thread to arrive writes
+    Every request's work needs its key recorded first, and on SQLite each record takes the
+    one write lock: 20 requests at once meant 20 transactions in a row. Here the first thread to arrive writes
     the keys of every thread waiting meanwhile in one statement, and goes on writing until
     nobody waits; the others just wait for their answer. A failure reaches every thread of
     its batch, and each request fails closed.

@@ -109,8 +109,8 @@ def _fail_closed(engine: Engine) -> None:
 
 def single_statements(engine: Engine) -> Engine:
     """``engine`` for work that is one statement: on PostgreSQL in autocommit, which saves the
-    BEGIN and COMMIT round trips (the idempotency record written while Slack waits for its
-    ack). SQLite keeps its transactions: they are what queue it for the write lock."""
+    BEGIN and COMMIT round trips (the idempotency record written before every Slack request's
+    work). SQLite keeps its transactions: they are what queue it for the write lock."""
     if engine.dialect.name == "postgresql":
         return engine.execution_options(isolation_level="AUTOCOMMIT")
     return engine

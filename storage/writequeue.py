@@ -3,12 +3,12 @@
 Every releasebot transaction on SQLite is ``BEGIN IMMEDIATE`` and so takes the database's
 single write lock. Left to SQLite, threads that find it taken sleep in the busy handler
 (1, 2, 5 … 100 ms) and retry: the lock is often free while they sleep and a newcomer can take
-it again and again, so under load a few requests wait seconds, past Slack's 3 s for an ack.
+it again and again, so under load a few requests wait seconds for a lock that is mostly free.
 Queueing the threads here instead hands the lock straight to the next one in line.
 
-Requests that Slack is waiting on (the idempotency record written before the ack) may jump
-ahead of background work with :func:`urgent`: a rollout's bookkeeping can wait a few
-milliseconds, an ack cannot.
+Writes that a person is waiting on (the idempotency record every Slack request writes before
+its work) may jump ahead of background work with :func:`urgent`: a rollout's bookkeeping can
+wait a few milliseconds, a reply in Slack should not.
 
 The lock is taken when a connection begins a transaction and given back when the connection
 returns to the pool, which a ``Session`` does right after its commit or rollback. A thread

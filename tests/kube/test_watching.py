@@ -3,8 +3,11 @@
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
+from bot.clock import ManualClock
+from bot.kube.connection import ClusterConfig, Timeouts
 from bot.kube.driver import Cluster
 from bot.kube.models import (
     PodChanged,
@@ -17,16 +20,54 @@ from bot.kube.models import (
 )
 from bot.kube.sim.behaviour import PodBehaviour
 from bot.kube.sim.resources import DEPLOYMENTS
+from tests.waiting import wait_until
 
 from .conftest import NAMESPACE, settle
 
 WAIT = 5.0
 WAITING_API = 'Waiting for deployment "api" rollout to finish: '
 
+STRAY_STREAM_WINDOW = 0.2
+"""Real seconds a test looks out for a watch stream that must never open. Nothing signals
+"no more streams are coming", so this one check is a window: a rollout that opened streams of
+its own would do so right after its initial lists, which are done before it yields its first
+event, and a local connection opens in milliseconds. A slow machine can only make the window
+miss such a bug, never fail a correct run."""
+
 
 def open_watches(sim: Any) -> int:
     """Watch streams the simulated API server is serving right now."""
     return int(sim.server.watches.open_count)
+
+
+class ReadClock:
+    """The cluster's clock, counting the rollout watch's reads: it reads the time once to set
+    its deadline, then once each time it finds no event and compares the time to it. A read
+    that follows another proves the earlier comparison did not end the watch."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        self._clock = clock
+        self._read = threading.Condition()
+        self._reads = 0
+
+    def now(self) -> datetime:
+        with self._read:  # read and count in one step: a read counted later came later
+            now = self._clock.now()
+            self._reads += 1
+            self._read.notify_all()
+            return now
+
+    def sleep(self, seconds: float) -> None:
+        self._clock.sleep(seconds)
+
+    def wait_for_reads(self, more: int) -> None:
+        """Wait until the watch has read the time ``more`` times after this call began."""
+        with self._read:
+            target = self._reads + more
+            assert self._read.wait_for(lambda: self._reads >= target, WAIT), (
+                f"the watch read the clock {self._reads - target + more} of {more} more times:"
+                " it ended (a timeout too early?) or stalled"
+            )
 
 
 class Collector:
@@ -62,8 +103,10 @@ class Collector:
                     return event
         raise AssertionError(f"watch ended without a match: {self.events} {self.error!r}")
 
-    def is_running(self) -> bool:
-        return self._thread.is_alive()
+    def ended(self, timeout: float) -> bool:
+        """Whether the watch has ended, waiting up to ``timeout`` real seconds for it."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     def join(self) -> None:
         self._thread.join(WAIT)
@@ -82,9 +125,10 @@ def test_deploy_and_watch_to_success_with_kubectls_messages(
     driver.deploy("api", image="shop/api:2", change_cause="deploy 2", release_id="r2")
     watch = Collector(driver.watch_rollout("api", timeout=600))
     watch.wait_for(lambda e: isinstance(e, RolloutProgress))
-    while watch.is_running():
+    for _ in range(600):  # half-second steps: five minutes of the cluster's time at most
+        if watch.ended(0.01):  # the watch takes its turn between two steps
+            break
         sim.cluster.advance(0.5)
-        time.sleep(0.01)
     watch.join()
     messages = [e.message for e in watch.events if isinstance(e, RolloutProgress)]
     for expected in (
@@ -145,11 +189,13 @@ def test_rollouts_in_one_namespace_share_one_watch_per_kind(
     web = Collector(driver.watch_rollout("web", timeout=600))
     api.wait_for(lambda e: isinstance(e, RolloutProgress))
     web.wait_for(lambda e: isinstance(e, RolloutProgress))
-    # The streams open right after the initial lists; give them a moment.
-    deadline = time.monotonic() + WAIT
-    while open_watches(sim) - before < 3 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.1)
+    # The streams open right after the initial lists, on the shared watch's own threads.
+    wait_until(
+        lambda: open_watches(sim) - before >= 3,
+        timeout=WAIT,
+        what=lambda: f"three watch streams; {open_watches(sim) - before} are open",
+    )
+    time.sleep(STRAY_STREAM_WINDOW)
     assert open_watches(sim) - before == 3
     assert driver.namespace_watch().subscriber_count == 2
     settle(sim)
@@ -173,22 +219,33 @@ def test_watch_resumes_after_the_connection_drops(
 
 
 def test_timeout_is_measured_on_the_injected_clock(
-    sim: Any, driver: Cluster, create_deployment: Callable[..., Any]
+    sim: Any, create_deployment: Callable[..., Any]
 ) -> None:
-    create_deployment("api", "shop/api:1")
-    settle(sim)
-    sim.cluster.images.set("shop/api:slow", PodBehaviour.unready())
-    driver.deploy("api", image="shop/api:slow", change_cause="c", release_id="r2")
-    watch = Collector(driver.watch_rollout("api", timeout=120))
-    watch.wait_for(lambda e: isinstance(e, RolloutProgress))
-    sim.cluster.advance(119)
-    time.sleep(0.2)
-    assert not any(isinstance(e, RolloutTimedOut) for e in watch.events)
-    sim.cluster.advance(1)
-    timed_out = watch.wait_for(lambda e: isinstance(e, RolloutTimedOut))
-    assert isinstance(timed_out, RolloutTimedOut)
-    assert "1 out of 3 new replicas" in timed_out.last_status
-    watch.join()
+    clock = ReadClock(sim.clock)
+    driver = Cluster.connect(
+        ClusterConfig(context=sim.context, kubeconfig=str(sim.kubeconfig)),
+        NAMESPACE,
+        clock=clock,
+        timeouts=Timeouts(connect=2.0, read=5.0),
+    )
+    try:
+        create_deployment("api", "shop/api:1")
+        settle(sim)
+        sim.cluster.images.set("shop/api:slow", PodBehaviour.unready())
+        driver.deploy("api", image="shop/api:slow", change_cause="c", release_id="r2")
+        watch = Collector(driver.watch_rollout("api", timeout=120))
+        watch.wait_for(lambda e: isinstance(e, RolloutProgress))
+        clock.wait_for_reads(1)  # the deadline is set: 120 s from now
+        sim.cluster.advance(119)
+        clock.wait_for_reads(2)  # the first compared 119 s to the deadline and went on
+        assert not any(isinstance(e, RolloutTimedOut) for e in watch.events)
+        sim.cluster.advance(1)
+        timed_out = watch.wait_for(lambda e: isinstance(e, RolloutTimedOut))
+        assert isinstance(timed_out, RolloutTimedOut)
+        assert "1 out of 3 new replicas" in timed_out.last_status
+        watch.join()
+    finally:
+        driver.close()
 
 
 def test_deleting_the_deployment_while_watching_is_an_error(

@@ -19,16 +19,14 @@ from bot.clock import Clock
 from bot.config import ReleasebotConfig
 from bot.hooks.build import BuildAnnouncement
 from bot.workflow import audit, breakglass
-from bot.workflow.approvals import ResolvedGroups, counted_approvals, describe, is_eligible
 from bot.workflow.database import Database
-from bot.workflow.errors import BadRequest, Conflict, NotAllowed, WorkflowError
+from bot.workflow.decisions import Decisions
+from bot.workflow.errors import BadRequest, Conflict, WorkflowError
 from bot.workflow.events import (
     AutoDeployBlocked,
     BuildAnnounced,
     EventSink,
-    ReleaseDecided,
     ReleaseRequested,
-    VoteRecorded,
 )
 from bot.workflow.external import ExternalWatch
 from bot.workflow.model import Actor, BuildView, ReleaseView, Running
@@ -36,7 +34,6 @@ from bot.workflow.ports import ClusterProvider, GroupDirectory
 from bot.workflow.requests import check_promotion, lookup, resolve_target
 from bot.workflow.rollbacks import plan_rollback
 from bot.workflow.rollouts import Job, RolloutRunner
-from bot.workflow.views import approvals_for
 from storage.builds import record_build
 from storage.claims import LocalClaims, ReleaseClaims
 from storage.errors import BuildConflict
@@ -55,7 +52,6 @@ from storage.releases import (
     recent_releases,
     releases_in_states,
 )
-from storage.votes import active_votes, cast_vote, withdraw_vote
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +98,12 @@ class ReleaseWorkflow:
             bot_actor=bot_actor,
             claims=self._claims,
         )
+        self._decisions = Decisions(
+            db=self._db, clock=clock, events=events, groups=groups, start=self._start_rollout
+        )
+
+    def _start_rollout(self, release_id: uuid.UUID) -> None:
+        self._runner.start(Job(release_id))
 
     # -- builds --------------------------------------------------------------------------
 
@@ -244,197 +246,16 @@ class ReleaseWorkflow:
         return view
 
     def confirm(self, *, actor: Actor, release_id: uuid.UUID) -> ReleaseView:
-        if self._expire_if_due(release_id) is not None:
-            raise Conflict(
-                f"release {release_id} expired before it was confirmed; request it again."
-            )
-        now = self._clock.now()
-        with self._db.session() as session:
-            release = self._db.release(session, release_id)
-            if actor.user_id != release.requester_user_id:
-                raise NotAllowed(
-                    f"only <@{release.requester_user_id}>, who asked for this release, can "
-                    "confirm it."
-                )
-            if release.state is not ReleaseState.REQUESTED:
-                raise Conflict(
-                    f"release {release_id} is {release.state.value}; nothing to confirm."
-                )
-            release = audit.transition(
-                session,
-                release_id,
-                expected=ReleaseState.REQUESTED,
-                new=ReleaseState.APPROVED,
-                action="confirmed",
-                actor=actor,
-                now=now,
-            )
-            view = self._db.view(session, release)
-        self._events.publish(ReleaseDecided(view, actor))
-        self._runner.start(Job(release_id))
-        return view
+        return self._decisions.confirm(actor=actor, release_id=release_id)
 
     def vote(self, *, actor: Actor, release_id: uuid.UUID, decision: VoteDecision) -> ReleaseView:
-        now = self._clock.now()
-        approved = False
-        expired = self._expire_if_due(release_id)
-        if expired is not None:
-            raise Conflict(
-                f"release {release_id} expired at {expired.expires_at:%Y-%m-%d %H:%M %Z} before "
-                "your vote, so it no longer counts; request the release again."
-            )
-        with self._db.session() as session:
-            rule = approvals_for(self._config, self._db.release(session, release_id))
-        groups = ResolvedGroups(rule, self._groups) if rule is not None else self._groups
-        with self._db.session() as session:
-            release = self._db.release(session, release_id)
-            if release.state is not ReleaseState.AWAITING_APPROVAL:
-                raise Conflict(
-                    f"release {release_id} is {release.state.value}; it is not waiting for votes."
-                )
-            if rule is None:
-                which = "break_glass" if release.break_glass else "approvals"
-                raise Conflict(
-                    f"release {release_id} waits for approvers that releasebot.yml no longer "
-                    f"names ({release.environment} has no `{which}` now): restore it, or "
-                    "cancel this release and request it again."
-                )
-            if actor.user_id == release.requester_user_id:
-                raise NotAllowed(
-                    "you requested this release, so you cannot approve or reject it"
-                    + (", not even as a break-glass co-signer" if release.break_glass else "")
-                    + f"; ask one of {describe(rule)}."
-                )
-            if not is_eligible(rule, groups, actor.user_id):
-                if release.break_glass:
-                    raise NotAllowed(
-                        f"this is a break-glass deploy of {release.service} to "
-                        f"{release.environment}, and you are not one of its break-glass "
-                        f"approvers ({describe(rule)}); the normal approvers do not count for it."
-                    )
-                raise NotAllowed(
-                    f"you are not an approver for {release.service} in {release.environment}; "
-                    f"approvers are {describe(rule)}."
-                )
-            cast = cast_vote(
-                session=session,
-                release_id=release_id,
-                user_id=actor.user_id,
-                team_id=actor.team_id,
-                decision=decision,
-                digest=release.digest,
-                now=now,
-            )
-            if cast.created:
-                audit.record(
-                    session, action=f"vote_{decision.value}", release=release, actor=actor, now=now
-                )
-            decided: ReleaseState | None = None
-            counted: list[str] = []
-            if cast.created and decision is VoteDecision.REJECT:
-                decided = ReleaseState.REJECTED
-            elif cast.created:
-                votes = active_votes(session=session, release_id=release_id, digest=release.digest)
-                counted = counted_approvals(
-                    rule,
-                    groups,
-                    votes,
-                    requester=release.requester_user_id,
-                    digest=release.digest,
-                )
-                if len(counted) >= release.required_approvals:
-                    decided = ReleaseState.APPROVED
-            if decided is not None:
-                release = audit.transition(
-                    session,
-                    release_id,
-                    expected=ReleaseState.AWAITING_APPROVAL,
-                    new=decided,
-                    action=decided.value,
-                    actor=actor,
-                    now=now,
-                    approvers=counted,
-                )
-                approved = decided is ReleaseState.APPROVED
-            view = self._db.view(session, release)
-        self._events.publish(VoteRecorded(view, actor, cast.created))
-        if decided is not None:
-            self._events.publish(ReleaseDecided(view, actor))
-        if approved:
-            self._runner.start(Job(release_id))
-        return view
-
-    def _expire_if_due(self, release_id: uuid.UUID) -> ReleaseView | None:
-        """Expire a waiting release whose deadline has passed, as the periodic job would:
-        a vote landing between the deadline and the job's next run must not count."""
-        now = self._clock.now()
-        with self._db.session() as session:
-            release = self._db.release(session, release_id)
-            if (
-                release.state not in (ReleaseState.REQUESTED, ReleaseState.AWAITING_APPROVAL)
-                or release.expires_at is None
-                or release.expires_at > now
-            ):
-                return None
-            done = audit.transition(
-                session,
-                release_id,
-                expected=release.state,
-                new=ReleaseState.EXPIRED,
-                action="expired",
-                actor=None,
-                now=now,
-            )
-            view = self._db.view(session, done)
-        self._events.publish(ReleaseDecided(view, None))
-        return view
+        return self._decisions.vote(actor=actor, release_id=release_id, decision=decision)
 
     def withdraw_vote(self, *, actor: Actor, release_id: uuid.UUID) -> ReleaseView:
-        now = self._clock.now()
-        with self._db.session() as session:
-            release = self._db.release(session, release_id)
-            if release.state is not ReleaseState.AWAITING_APPROVAL:
-                raise Conflict(
-                    f"release {release_id} is {release.state.value}; votes can only be "
-                    "withdrawn before the rollout starts."
-                )
-            withdrawn = withdraw_vote(
-                session=session, release_id=release_id, user_id=actor.user_id, now=now
-            )
-            if withdrawn:
-                audit.record(
-                    session, action="vote_withdrawn", release=release, actor=actor, now=now
-                )
-            view = self._db.view(session, release)
-        self._events.publish(VoteRecorded(view, actor, False))
-        return view
+        return self._decisions.withdraw_vote(actor=actor, release_id=release_id)
 
     def cancel(self, *, actor: Actor, release_id: uuid.UUID) -> ReleaseView:
-        now = self._clock.now()
-        with self._db.session() as session:
-            release = self._db.release(session, release_id)
-            if actor.user_id != release.requester_user_id:
-                raise NotAllowed(
-                    f"only <@{release.requester_user_id}>, who asked for this release, can "
-                    "cancel it."
-                )
-            if release.state not in BEFORE_START:
-                raise Conflict(
-                    f"release {release_id} is {release.state.value}; it can only be cancelled "
-                    "before the rollout starts (use /rollback after that)."
-                )
-            release = audit.transition(
-                session,
-                release_id,
-                expected=release.state,
-                new=ReleaseState.CANCELLED,
-                action="cancelled",
-                actor=actor,
-                now=now,
-            )
-            view = self._db.view(session, release)
-        self._events.publish(ReleaseDecided(view, actor))
-        return view
+        return self._decisions.cancel(actor=actor, release_id=release_id)
 
     def request_rollback(
         self,
@@ -569,25 +390,7 @@ class ReleaseWorkflow:
     # -- jobs and lifecycle --------------------------------------------------------------
 
     def expire_due(self) -> list[ReleaseView]:
-        """One transaction per release: one that a vote, a cancel or another replica's job
-        changed first is skipped, never a reason to undo the others."""
-        now = self._clock.now()
-        with self._db.session() as session:
-            waiting = releases_in_states(
-                session=session,
-                states=[ReleaseState.REQUESTED, ReleaseState.AWAITING_APPROVAL],
-            )
-        expired: list[ReleaseView] = []
-        for release in waiting:
-            if release.expires_at is None or release.expires_at > now:
-                continue
-            try:
-                view = self._expire_if_due(release.id)
-            except Conflict:
-                continue
-            if view is not None:
-                expired.append(view)
-        return expired
+        return self._decisions.expire_due()
 
     def resume(self, *, include_approved: bool = True) -> None:
         """Re-attach to releases left rolling out; patch only those whose patch never landed.

@@ -15,7 +15,7 @@ from concurrent.futures import Executor, Future
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from bot.clock import Clock
 from bot.images import parse_image
@@ -28,11 +28,11 @@ from bot.kube.models import (
     WatchStopped,
 )
 from bot.workflow import audit
-from bot.workflow.approvals import ResolvedGroups, counted_approvals
+from bot.workflow.approvals import ResolvedGroups
 from bot.workflow.database import Database
+from bot.workflow.decisions import lapse_if_short
 from bot.workflow.errors import Conflict, WorkflowError
 from bot.workflow.events import (
-    ApprovalLapsed,
     EventSink,
     PodTrouble,
     RolloutFinished,
@@ -46,7 +46,6 @@ from storage.claims import LocalClaims, ReleaseClaims
 from storage.errors import StaleState
 from storage.models import Release, ReleaseCreate, ReleaseKind, ReleaseState
 from storage.releases import create_release, get_release, transition_release
-from storage.votes import active_votes
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +186,9 @@ class RolloutRunner:
             release = get_release(session=session, release_id=job.release_id)
             if release is None or release.state is not ReleaseState.APPROVED:
                 return None
-            lapsed = self._recheck(session, release, groups)
+            lapsed = lapse_if_short(
+                session, db=self._db, clock=self._clock, release=release, groups=groups
+            )
         if lapsed is not None:
             self._events.publish(lapsed)
             return None
@@ -221,42 +222,6 @@ class RolloutRunner:
             return None
         self._events.publish(RolloutStarted(view))
         return release
-
-    def _recheck(
-        self, session: Session, release: Release, groups: GroupDirectory
-    ) -> ApprovalLapsed | None:
-        """Count the approvals again (group membership may have changed since the vote); too
-        few sends the release back to ``awaiting_approval`` and says so."""
-        rule = approvals_for(self._db.config, release)
-        if not release.required_approvals:
-            return None
-        votes = active_votes(session=session, release_id=release.id)
-        # A rule gone from the configuration (say break_glass removed) leaves nobody counted.
-        counted = (
-            []
-            if rule is None
-            else counted_approvals(
-                rule,
-                groups,
-                votes,
-                requester=release.requester_user_id,
-                digest=release.digest,
-            )
-        )
-        if len(counted) >= release.required_approvals:
-            return None
-        now = self._clock.now()
-        lapsed = audit.transition(
-            session,
-            release.id,
-            expected=ReleaseState.APPROVED,
-            new=ReleaseState.AWAITING_APPROVAL,
-            action="approval_lapsed",
-            actor=None,
-            now=now,
-            approvers=counted,
-        )
-        return ApprovalLapsed(self._db.view(session, lapsed), tuple(counted))
 
     def _patch(self, driver: RolloutDriver, release: Release) -> None:
         service = self._db.config.service(release.service)

@@ -19,10 +19,11 @@ from bot.workflow.events import PodTrouble, RolloutFinished, RolloutStarted
 from commands.serve import ADOPT_JOB, EXPIRY_JOB, LeaderJobs
 from storage.audit import events_for_release
 from storage.engine import make_engine
-from storage.leadership import AdvisoryLock, SoleProcess, leader_lock
+from storage.leadership import AdvisoryLock, LeaderLock, SoleProcess, leader_lock
 from storage.migrate import upgrade
 from storage.models import ReleaseState
 from tests.leadership.conftest import terminate
+from tests.waiting import wait_until
 from tests.workflow.harness import REQUESTER, Harness, HeldExecutor, build, image, make_harness
 
 
@@ -40,11 +41,53 @@ class Record:
         self.demoted += 1
 
 
-def contender(url: str, record: Record, retry: float = 5.0) -> Leadership:
+class Looked:
+    """The real advisory lock, keeping what each look at it answered, so a test can wait for
+    the leadership loop's next looks instead of sleeping through a few of them."""
+
+    def __init__(self, lock: LeaderLock) -> None:
+        self._lock = lock
+        self._looked = threading.Condition()
+        self._answers: list[bool] = []
+
+    def hold(self) -> bool:
+        held = self._lock.hold()
+        with self._looked:
+            self._answers.append(held)
+            self._looked.notify_all()
+        return held
+
+    def release(self) -> None:
+        self._lock.release()
+
+    @property
+    def backend_pid(self) -> int | None:
+        return self._lock.backend_pid
+
+    def next_answers(self, count: int, timeout: float = 10.0) -> list[bool]:
+        """What the next ``count`` looks (from now on) answered."""
+        with self._looked:
+            start = len(self._answers)
+            assert self._looked.wait_for(lambda: len(self._answers) >= start + count, timeout), (
+                f"the loop looked at the lock {len(self._answers) - start} of {count} times"
+            )
+            return self._answers[start : start + count]
+
+
+def advisory_lock(url: str) -> AdvisoryLock:
     lock = leader_lock(make_engine(url))
     assert isinstance(lock, AdvisoryLock)
+    return lock
+
+
+def contender(
+    url: str, record: Record, retry: float = 5.0, lock: LeaderLock | None = None
+) -> Leadership:
     return Leadership(
-        lock, on_elected=record.on_elected, on_demoted=record.on_demoted, retry_seconds=retry
+        lock or advisory_lock(url),
+        on_elected=record.on_elected,
+        on_demoted=record.on_demoted,
+        retry_seconds=retry,
     )
 
 
@@ -52,15 +95,6 @@ def lock_pid(leadership: Leadership) -> int:
     pid = leadership._lock.backend_pid  # the session the test terminates
     assert pid is not None
     return pid
-
-
-def until(predicate: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError("not in time")
 
 
 def test_two_contenders_on_one_database_make_exactly_one_leader(pg_url: str) -> None:
@@ -95,17 +129,23 @@ def test_a_terminated_leader_session_hands_over_within_the_loop(
 ) -> None:
     """The loop on its thread: the old leader notices it lost the session, the other wins."""
     ra, rb = Record(), Record()
-    a, b = contender(pg_url, ra, retry=0.05), contender(pg_url, rb, retry=0.05)
+    a_lock = Looked(advisory_lock(pg_url))
+    a = contender(pg_url, ra, retry=0.05, lock=a_lock)
+    b = contender(pg_url, rb, retry=0.05)
     a.start()
     b.start()
     try:
         assert a.is_leader and not b.is_leader
         terminate(postgres_admin, lock_pid(a))
-        until(lambda: b.is_leader and ra.demoted == 1)
-        until(lambda: not a.is_leader)
+        wait_until(
+            lambda: b.is_leader and ra.demoted == 1,
+            what="B to lead and A to step down",
+            timeout=10,
+        )
+        wait_until(lambda: not a.is_leader, what="A to stop leading", timeout=10)
         assert rb.elected == 1
         # the old leader's loop keeps trying, but the lock is taken now
-        time.sleep(0.3)
+        assert a_lock.next_answers(2) == [False, False]
         assert not a.is_leader and b.is_leader and ra.elected == 1
     finally:
         a.stop()
@@ -184,7 +224,7 @@ def test_a_new_leader_resumes_the_release_the_dead_one_left_rolling_out(
         terminate(postgres_admin, lock_pid(leader_a))
         assert a.workflow.release(release.id).state is ReleaseState.ROLLING_OUT
 
-        until(lambda: leader_b.step())
+        wait_until(leader_b.step, what="B to take the lock A's session held", timeout=10)
         assert schedulers[1].get_job(ADOPT_JOB) is not None
         assert not leader_a.step()
         assert not leader_a.is_leader and leader_b.is_leader

@@ -17,6 +17,7 @@ from commands.console import sample
 from commands.console.session import Console, Output
 from commands.console.stack import Demo, running_demo
 from storage.models import ReleaseState
+from tests.waiting import wait_until
 
 
 class Session:
@@ -129,13 +130,16 @@ def test_stopping_leaves_no_thread_or_port_behind() -> None:
             int(url.rsplit(":", 1)[1].split("/")[0])
             for url in (demo.url, demo.sim.url, demo.slack.base_url)
         ]
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        left = [t for t in threading.enumerate() if t.ident not in before and t.is_alive()]
-        if not left:
-            break
-        time.sleep(0.05)
-    assert left == [], [t.name for t in left]
+
+    def left() -> list[str]:
+        return [t.name for t in threading.enumerate() if t.ident not in before and t.is_alive()]
+
+    wait_until(
+        lambda: not left(),
+        timeout=5,
+        interval=0.05,
+        what=lambda: f"the demo's threads to end; still running: {left()}",
+    )
     for port in ports:
         with socket.socket() as sock, pytest.raises(ConnectionRefusedError):
             sock.connect(("127.0.0.1", port))

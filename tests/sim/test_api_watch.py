@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import threading
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +17,7 @@ from bot.kube.sim.resources import LEASES
 from bot.kube.sim.serve import SimHandle, run_simulated_cluster
 from bot.kube.sim.store import HISTORY_LIMIT
 from tests.sim.helpers import deployment
+from tests.waiting import wait_until
 
 NS = "apps"
 
@@ -148,9 +148,7 @@ def test_watch_sees_writes_made_while_it_is_open(sim: SimHandle) -> None:
         )
     )
     reader.start()
-    deadline = time.monotonic() + 5
-    while not sim.server.watches.open_count and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: sim.server.watches.open_count, what="the watch to open")
     store.delete(LEASES, NS, "a")
     reader.join(timeout=10)
     assert [e["type"] for e in result[0]] == ["DELETED"]
@@ -165,9 +163,7 @@ def test_stopping_the_server_ends_open_watches() -> None:
             )
         )
         reader.start()
-        deadline = time.monotonic() + 5
-        while not handle.server.watches.open_count and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: handle.server.watches.open_count, what="the watch to open")
     reader.join(timeout=10)
     assert not reader.is_alive()
     assert result == [[]]

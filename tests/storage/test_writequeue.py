@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from sqlmodel import Session
 from storage import writequeue
 from storage.engine import make_engine
 from storage.writequeue import WriteQueue, urgent
+from tests.waiting import wait_until
 
 WAIT = 10.0
 
@@ -26,7 +26,6 @@ def _queue_behind_holder(queue: WriteQueue, jobs: list[tuple[str, bool]]) -> lis
     queue.acquire()
     threads = []
     for name, is_urgent in jobs:
-        before = queue.waiting
 
         def job(name: str = name, is_urgent: bool = is_urgent) -> None:
             owner = queue.acquire(urgent=is_urgent, timeout=WAIT)
@@ -37,10 +36,13 @@ def _queue_behind_holder(queue: WriteQueue, jobs: list[tuple[str, bool]]) -> lis
         thread = threading.Thread(target=job)
         thread.start()
         threads.append(thread)
-        deadline = time.monotonic() + WAIT
-        while queue.waiting == before and time.monotonic() < deadline:
-            time.sleep(0.001)
-        assert queue.waiting == before + 1, f"{name} never queued"
+        wait_until(
+            lambda: queue.waiting >= len(threads),
+            what=f"{name} to queue",
+            timeout=WAIT,
+            interval=0.001,
+        )
+        assert queue.waiting == len(threads), f"{name} alone should have joined the line"
     queue.release()
     for thread in threads:
         thread.join(WAIT)

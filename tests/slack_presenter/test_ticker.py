@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 from bot.clock import ManualClock
 from bot.slack.presenter import SlackPresenter
 from bot.slack.standin.webapi import FakeSlackWebAPI
 from bot.workflow.events import ReleaseRequested, RolloutProgressed
 from storage.models import ReleaseState
 from tests.slack_presenter.factories import progress, release
+from tests.waiting import wait_until
 
 
 def test_ticker_shows_the_latest_state_when_events_stop(
@@ -21,11 +20,14 @@ def test_ticker_shows_the_latest_state_when_events_stop(
     presenter.publish(RolloutProgressed(release(ReleaseState.ROLLING_OUT, progress=progress(6))))
     assert slack_api.calls("chat.update") == []
     presenter.start(tick=0.5)
+
+    def ticked() -> bool:
+        # The schedule is the clock's; between two ticks the ticker thread gets to run.
+        clock.advance(0.5)
+        return bool(slack_api.calls("chat.update"))
+
     try:
-        deadline = time.monotonic() + 5
-        while not slack_api.calls("chat.update") and time.monotonic() < deadline:
-            clock.advance(0.5)
-            time.sleep(0.01)  # let the ticker thread run; the schedule itself is the clock's
+        wait_until(ticked, what="the ticker to show the stalled rollout's state")
         [update] = slack_api.calls("chat.update")
         assert "6/10 updated" in str(update.args["blocks"])
     finally:

@@ -110,7 +110,7 @@ class Listeners:
         try:
             release_id = actions.parse_release_value(action.get("value"))
         except actions.BadActionValue:
-            self.worker.submit(self._send, where, Reply(replies.BAD_BUTTON))
+            self._later(body, context, lambda: self._send(where, Reply(replies.BAD_BUTTON)), where)
             return
 
         def act() -> None:
@@ -136,7 +136,7 @@ class Listeners:
         try:
             build = actions.parse_deploy_value(action.get("value"))
         except actions.BadActionValue:
-            self.worker.submit(self._send, where, Reply(replies.BAD_BUTTON))
+            self._later(body, context, lambda: self._send(where, Reply(replies.BAD_BUTTON)), where)
             return
 
         def deploy() -> None:

@@ -230,6 +230,18 @@ def test_a_forged_button_value_is_refused_privately(served: Served) -> None:
     _no_more_calls(served, 0)
 
 
+def test_a_retried_forged_button_is_refused_once(served: Served) -> None:
+    body = action_body(actions.APPROVE, "api 1.4.2 production")
+    for retry in (None, "1", "2"):
+        headers = {"X-Slack-Retry-Num": retry} if retry else None
+        assert served.post(body, headers).status_code == 200
+    served.post(action_body(actions.APPROVE, "another forgery", action_ts="9.9"))
+    _ephemeral_texts(served, 2)
+    # a repeat that was wrongly answered again would show up within this moment
+    assert _ephemeral_texts(served, 3, timeout=0.5) == [replies.BAD_BUTTON] * 2
+    _no_more_calls(served, 0)
+
+
 def test_the_deploy_button_of_a_build_announcement_requests_a_deploy(served: Served) -> None:
     value = actions.deploy_value("api", "1.4.2", "staging")
     served.post(action_body(actions.deploy_action_id("staging"), value))

@@ -13,7 +13,6 @@ import uuid
 from datetime import timedelta
 
 import sqlalchemy
-from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.config import ReleasebotConfig
@@ -31,6 +30,7 @@ from bot.workflow.events import (
 from bot.workflow.external import ExternalWatch
 from bot.workflow.model import Actor, BuildView, ReleaseView, Running
 from bot.workflow.ports import ClusterProvider, GroupDirectory
+from bot.workflow.queries import Queries
 from bot.workflow.requests import check_promotion, lookup, resolve_target
 from bot.workflow.rollbacks import plan_rollback
 from bot.workflow.rollouts import Job, RolloutRunner
@@ -38,9 +38,7 @@ from storage.builds import record_build
 from storage.claims import LocalClaims, ReleaseClaims
 from storage.errors import BuildConflict
 from storage.models import (
-    ACTIVE_STATES,
     BuildCreate,
-    Release,
     ReleaseCreate,
     ReleaseKind,
     ReleaseState,
@@ -49,7 +47,6 @@ from storage.models import (
 from storage.releases import (
     active_release,
     create_release,
-    recent_releases,
     releases_in_states,
 )
 
@@ -98,6 +95,7 @@ class ReleaseWorkflow:
             bot_actor=bot_actor,
             claims=self._claims,
         )
+        self._queries = Queries(self._db)
         self._decisions = Decisions(
             db=self._db, clock=clock, events=events, groups=groups, start=self._start_rollout
         )
@@ -332,17 +330,10 @@ class ReleaseWorkflow:
     # -- reads ---------------------------------------------------------------------------
 
     def release(self, release_id: uuid.UUID) -> ReleaseView:
-        with self._db.session() as session:
-            return self._db.view(session, self._db.release(session, release_id))
+        return self._queries.release(release_id)
 
     def release_for_message(self, channel: str, ts: str) -> ReleaseView | None:
-        with self._db.session() as session:
-            release = session.exec(
-                select(Release).where(
-                    Release.slack_channel == channel, Release.slack_thread_ts == ts
-                )
-            ).first()
-            return None if release is None else self._db.view(session, release)
+        return self._queries.release_for_message(channel, ts)
 
     def remember_message(self, release_id: uuid.UUID, channel: str, ts: str) -> None:
         with self._db.session() as session:
@@ -352,40 +343,13 @@ class ReleaseWorkflow:
             session.add(release)
 
     def running(self, service: str | None = None, environment: str | None = None) -> list[Running]:
-        found: list[Running] = []
-        with self._db.session() as session:
-            for name, svc in self._config.services.items():
-                if service is not None and name != service:
-                    continue
-                for env in svc.environments_allowed:
-                    if environment is not None and env != environment:
-                        continue
-                    last = _last_succeeded(session, name, env)
-                    found.append(
-                        Running(
-                            service=name,
-                            environment=env,
-                            version=None if last is None else last.version,
-                            image=None if last is None else last.image,
-                            revision=None if last is None else last.revision_after,
-                            since=None if last is None else last.finished_at,
-                            by=None if last is None else last.requester_user_id,
-                        )
-                    )
-        return found
+        return self._queries.running(service, environment)
 
     def pending(self) -> list[ReleaseView]:
-        with self._db.session() as session:
-            rows = releases_in_states(session=session, states=sorted(ACTIVE_STATES))
-            return [self._db.view(session, r) for r in rows]
+        return self._queries.pending()
 
     def history(self, service: str, environment: str, limit: int = 10) -> list[ReleaseView]:
-        lookup(self._config, service, environment)
-        with self._db.session() as session:
-            rows = recent_releases(
-                session=session, service=service, environment=environment, limit=limit
-            )
-            return [self._db.view(session, r) for r in rows]
+        return self._queries.history(service, environment, limit)
 
     # -- jobs and lifecycle --------------------------------------------------------------
 
@@ -477,15 +441,3 @@ class ReleaseWorkflow:
                 watch.stop()
         if self._own_executor:
             self._executor.shutdown(wait=False, cancel_futures=True)
-
-
-def _last_succeeded(session: Session, service: str, environment: str) -> Release | None:
-    return session.exec(
-        select(Release)
-        .where(
-            Release.service == service,
-            Release.environment == environment,
-            Release.state == ReleaseState.SUCCEEDED,
-        )
-        .order_by(col(Release.finished_at).desc())
-    ).first()

@@ -15,8 +15,6 @@ from concurrent.futures import Executor, Future
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
 
-from sqlmodel import col, select
-
 from bot.clock import Clock
 from bot.images import parse_image
 from bot.kube.models import (
@@ -41,6 +39,7 @@ from bot.workflow.events import (
 )
 from bot.workflow.model import Actor, Progress
 from bot.workflow.ports import ClusterProvider, GroupDirectory, RolloutDriver
+from bot.workflow.queries import last_succeeded
 from bot.workflow.views import approvals_for
 from storage.claims import LocalClaims, ReleaseClaims
 from storage.errors import StaleState
@@ -382,16 +381,9 @@ class RolloutRunner:
         the Deployment's own history for ``revision_before`` says which image that was.
         """
         with self._db.session() as session:
-            previous = session.exec(
-                select(Release)
-                .where(
-                    Release.service == failed.service,
-                    Release.environment == failed.environment,
-                    Release.state == ReleaseState.SUCCEEDED,
-                    col(Release.id) != failed.id,
-                )
-                .order_by(col(Release.finished_at).desc())
-            ).first()
+            previous = last_succeeded(
+                session, failed.service, failed.environment, besides=failed.id
+            )
         if previous is not None:
             return previous.version, previous.image, previous.digest
         version = f"revision {failed.revision_before}"

@@ -17,36 +17,25 @@ import sqlalchemy
 from bot.clock import Clock
 from bot.config import ReleasebotConfig
 from bot.hooks.build import BuildAnnouncement
-from bot.workflow import audit, breakglass
 from bot.workflow.database import Database
 from bot.workflow.decisions import Decisions
-from bot.workflow.errors import BadRequest, Conflict, WorkflowError
+from bot.workflow.deploy_requests import DeployRequests
 from bot.workflow.events import (
-    AutoDeployBlocked,
-    BuildAnnounced,
     EventSink,
-    ReleaseRequested,
 )
 from bot.workflow.external import ExternalWatch
 from bot.workflow.model import Actor, BuildView, ReleaseView, Running
 from bot.workflow.ports import ClusterProvider, GroupDirectory
 from bot.workflow.queries import Queries
-from bot.workflow.requests import check_promotion, lookup, resolve_target
-from bot.workflow.rollbacks import plan_rollback
+from bot.workflow.rollback_requests import RollbackRequests
 from bot.workflow.rollouts import Job, RolloutRunner
-from storage.builds import record_build
 from storage.claims import LocalClaims, ReleaseClaims
-from storage.errors import BuildConflict
 from storage.models import (
-    BuildCreate,
-    ReleaseCreate,
     ReleaseKind,
     ReleaseState,
     VoteDecision,
 )
 from storage.releases import (
-    active_release,
-    create_release,
     releases_in_states,
 )
 
@@ -96,6 +85,17 @@ class ReleaseWorkflow:
             claims=self._claims,
         )
         self._queries = Queries(self._db)
+        self._deploys = DeployRequests(
+            db=self._db, clock=clock, events=events, bot=bot_actor, start=self._start_rollout
+        )
+        self._rollbacks = RollbackRequests(
+            db=self._db,
+            clock=clock,
+            events=events,
+            clusters=clusters,
+            start=self._start_rollout,
+            stop=self._runner.stop,
+        )
         self._decisions = Decisions(
             db=self._db, clock=clock, events=events, groups=groups, start=self._start_rollout
         )
@@ -107,65 +107,7 @@ class ReleaseWorkflow:
 
     def announce_build(self, build: BuildAnnouncement) -> BuildView:
         """Record a CI build, announce it, and deploy it where the policy is ``auto``."""
-        try:
-            service = self._config.service(build.service)
-        except LookupError as err:
-            raise BadRequest(str(err)) from None
-        try:
-            with self._db.session() as session:
-                record_build(
-                    session=session,
-                    build_in=BuildCreate(
-                        service=build.service,
-                        version=build.version,
-                        image=build.image,
-                        digest=build.digest,
-                        commit=build.commit,
-                        branch=build.branch,
-                        pipeline_url=build.pipeline_url,
-                        changelog="\n".join(build.changelog) or None,
-                    ),
-                    now=self._clock.now(),
-                )
-        except BuildConflict as err:
-            raise Conflict(str(err)) from None
-        view = BuildView(
-            service=build.service,
-            version=build.version,
-            image=build.image,
-            digest=build.digest,
-            commit=build.commit,
-            branch=build.branch,
-            pipeline_url=build.pipeline_url,
-            changelog=tuple(build.changelog),
-            channel=service.channel,
-            environments=service.environments_allowed,
-        )
-        auto = tuple(
-            name
-            for name in service.environments_allowed
-            if self._config.environment(name).policy == "auto"
-        )
-        self._events.publish(BuildAnnounced(view, auto))
-        for environment in auto:
-            try:
-                self.request_deploy(
-                    actor=self._bot,
-                    service=build.service,
-                    environment=environment,
-                    target=build.version,
-                    reason=f"continuous deployment of {build.version}",
-                )
-            except WorkflowError as err:
-                log.info(
-                    "%s %s not deployed to %s: %s",
-                    build.service,
-                    build.version,
-                    environment,
-                    err.message,
-                )
-                self._events.publish(AutoDeployBlocked(view, environment, err.message))
-        return view
+        return self._deploys.announce_build(build)
 
     # -- requests ------------------------------------------------------------------------
 
@@ -181,67 +123,14 @@ class ReleaseWorkflow:
     ) -> ReleaseView:
         """``break_glass``: an emergency deploy (see :mod:`bot.workflow.breakglass`), which
         needs ``reason`` and the environment's break-glass approvers, whatever its policy."""
-        svc, env = lookup(self._config, service, environment)
-        emergency = (
-            breakglass.rule_for(env, service=service, target=target, reason=reason)
-            if break_glass
-            else None
+        return self._deploys.request_deploy(
+            actor=actor,
+            service=service,
+            environment=environment,
+            target=target,
+            reason=reason,
+            break_glass=break_glass,
         )
-        now = self._clock.now()
-        with self._db.session() as session:
-            chosen = resolve_target(session, svc, target)
-            promotion_skipped: str | None = None
-            if emergency is None:
-                check_promotion(session, self._config, service, environment, chosen.digest)
-            else:
-                promotion_skipped = breakglass.promotion_skipped(
-                    session, self._config, service, environment, chosen.digest
-                )
-            rule = emergency or (env.approvals if env.policy == "approval" else None)
-            state = (
-                ReleaseState.AWAITING_APPROVAL
-                if emergency is not None
-                else {
-                    "auto": ReleaseState.APPROVED,
-                    "manual": ReleaseState.REQUESTED,
-                    "approval": ReleaseState.AWAITING_APPROVAL,
-                }[env.policy]
-            )
-            release = create_release(
-                session=session,
-                release_in=ReleaseCreate(
-                    service=service,
-                    environment=environment,
-                    version=chosen.version,
-                    image=chosen.image,
-                    digest=chosen.digest,
-                    kind=ReleaseKind.DEPLOY,
-                    requester_user_id=actor.user_id,
-                    requester_team_id=actor.team_id,
-                    reason=reason,
-                    break_glass=emergency is not None,
-                    break_glass_reason=reason if emergency is not None else None,
-                    required_approvals=rule.required if rule is not None else 0,
-                    slack_channel=svc.channel,
-                    expires_at=now + rule.expire_after if rule is not None else None,
-                    state=state,
-                ),
-                now=now,
-            )
-            audit.record(
-                session,
-                action="deploy_requested",
-                release=release,
-                actor=actor,
-                now=now,
-                reason=reason,
-                promote_from_skipped=promotion_skipped,
-            )
-            view = self._db.view(session, release)
-        self._events.publish(ReleaseRequested(view))
-        if state is ReleaseState.APPROVED:
-            self._runner.start(Job(release.id))
-        return view
 
     def confirm(self, *, actor: Actor, release_id: uuid.UUID) -> ReleaseView:
         return self._decisions.confirm(actor=actor, release_id=release_id)
@@ -264,68 +153,13 @@ class ReleaseWorkflow:
         to_version: str | None = None,
         to_revision: int | None = None,
     ) -> ReleaseView:
-        svc, env = lookup(self._config, service, environment)
-        if to_version is not None and to_revision is not None:
-            raise BadRequest("say either `to <version>` or `revision <n>`, not both")
-        driver = self._clusters.driver(environment)
-        with self._db.session() as session:
-            plan = plan_rollback(session, svc, environment, driver, to_version, to_revision)
-        now = self._clock.now()
-        rule = env.rollback_approvals
-        stopped: uuid.UUID | None = None
-        with self._db.session() as session:
-            holder = active_release(session=session, service=service, environment=environment)
-            if holder is not None and holder.state is ReleaseState.ROLLING_OUT:
-                stopped = holder.id
-                audit.transition(
-                    session,
-                    holder.id,
-                    expected=ReleaseState.ROLLING_OUT,
-                    new=ReleaseState.FAILED,
-                    action="rollout_stopped",
-                    actor=actor,
-                    now=now,
-                    error=f"stopped: <@{actor.user_id}> asked for a rollback",
-                )
-                if to_version is None and to_revision is None and holder.revision_before:
-                    plan = plan.to(holder.revision_before)
-            release = create_release(
-                session=session,
-                release_in=ReleaseCreate(
-                    service=service,
-                    environment=environment,
-                    version=plan.version,
-                    image=plan.image,
-                    digest=plan.digest,
-                    kind=ReleaseKind.ROLLBACK,
-                    requester_user_id=actor.user_id,
-                    requester_team_id=actor.team_id,
-                    reason=f"rollback to revision {plan.revision}",
-                    required_approvals=rule.required if rule is not None else 0,
-                    slack_channel=svc.channel,
-                    expires_at=now + rule.expire_after if rule is not None else None,
-                    state=ReleaseState.AWAITING_APPROVAL if rule else ReleaseState.APPROVED,
-                    rollback_of=stopped,
-                    rollback_to_revision=plan.revision,
-                ),
-                now=now,
-            )
-            audit.record(
-                session,
-                action="rollback_requested",
-                release=release,
-                actor=actor,
-                now=now,
-                to_revision=plan.revision,
-                rollback_of=None if stopped is None else str(stopped),
-            )
-            view = self._db.view(session, release)
-        if stopped is not None:
-            self._runner.stop(stopped)
-        self._events.publish(ReleaseRequested(view))
-        if rule is None:
-            self._runner.start(Job(release.id))
-        return view
+        return self._rollbacks.request_rollback(
+            actor=actor,
+            service=service,
+            environment=environment,
+            to_version=to_version,
+            to_revision=to_revision,
+        )
 
     # -- reads ---------------------------------------------------------------------------
 

@@ -3,6 +3,10 @@
 State is committed before each side effect (``approved → rolling_out`` before the patch), the
 Deployment carries the release id so a repeated patch is a no-op, and every finish is a
 compare-and-set: a release stopped by a rollback meanwhile is left alone.
+
+The runner owns the claim, the start and the re-attachment; following the watch is
+:mod:`bot.workflow.following`, committing an ending :mod:`bot.workflow.endings`, and the undo
+of a failed deploy :mod:`bot.workflow.auto_rollback`.
 """
 
 from __future__ import annotations
@@ -17,48 +21,24 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.images import parse_image
-from bot.kube.models import (
-    PodChanged,
-    RolloutFailed,
-    RolloutProgress,
-    RolloutSucceeded,
-    RolloutTimedOut,
-    WatchStopped,
-)
-from bot.workflow import audit
+from bot.kube.models import WatchStopped
+from bot.workflow import audit, auto_rollback
 from bot.workflow.approvals import ResolvedGroups
 from bot.workflow.database import Database
 from bot.workflow.decisions import lapse_if_short
-from bot.workflow.errors import Conflict, WorkflowError
-from bot.workflow.events import (
-    EventSink,
-    PodTrouble,
-    RolloutFinished,
-    RolloutProgressed,
-    RolloutStarted,
-)
-from bot.workflow.model import Actor, Progress
+from bot.workflow.endings import Endings
+from bot.workflow.errors import Conflict
+from bot.workflow.events import EventSink, RolloutStarted
+from bot.workflow.following import RolloutFollower
+from bot.workflow.model import Actor
 from bot.workflow.ports import ClusterProvider, GroupDirectory, RolloutDriver
-from bot.workflow.queries import last_succeeded
 from bot.workflow.views import approvals_for
 from storage.claims import LocalClaims, ReleaseClaims
 from storage.errors import StaleState
-from storage.models import Release, ReleaseCreate, ReleaseKind, ReleaseState
-from storage.releases import create_release, get_release, transition_release
+from storage.models import Release, ReleaseKind, ReleaseState
+from storage.releases import get_release, transition_release
 
 log = logging.getLogger(__name__)
-
-DEFAULT_TIMEOUT_SECONDS = 600.0
-TROUBLE = frozenset(
-    {
-        "ImagePullBackOff",
-        "ErrImagePull",
-        "CrashLoopBackOff",
-        "CreateContainerConfigError",
-        "InvalidImageName",
-        "RunContainerError",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -97,6 +77,10 @@ class RolloutRunner:
         self._owned: set[uuid.UUID] = set()
         """Releases this runner moved to (or re-attached to in) ``rolling_out``: only those
         may it fail when it crashes, never one another runner won."""
+        self._endings = Endings(db=db, clock=clock, events=events, then=self._after_ending)
+        self._follower = RolloutFollower(
+            db=db, events=events, endings=self._endings, stopped=self._is_stopped
+        )
 
     # -- scheduling ----------------------------------------------------------------------
 
@@ -110,6 +94,10 @@ class RolloutRunner:
         """Stop following a release (a rollback took it over); the watch ends at its next event."""
         with self._lock:
             self._stopped.add(release_id)
+
+    def _is_stopped(self, release_id: uuid.UUID) -> bool:
+        with self._lock:
+            return release_id in self._stopped
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait (real time) until every rollout started so far, and any it started, is done."""
@@ -165,9 +153,11 @@ class RolloutRunner:
             try:
                 self._patch(driver, release)
             except Exception as err:
-                self._finish(release.id, ReleaseState.FAILED, error=f"the patch failed: {err}")
+                self._endings.finish(
+                    release.id, ReleaseState.FAILED, error=f"the patch failed: {err}"
+                )
                 return
-        self._follow(driver, release, service.deployment, service.container_name)
+        self._follower.follow(driver, release, service.deployment, service.container_name)
 
     def _load(self, release_id: uuid.UUID) -> Release | None:
         with self._db.session() as session:
@@ -196,7 +186,9 @@ class RolloutRunner:
         try:
             before = driver.state(service.deployment, service.container_name).revision
         except Exception as err:
-            self._transition(release.id, ReleaseState.APPROVED, ReleaseState.FAILED, str(err))
+            self._endings.end(
+                release.id, expected=ReleaseState.APPROVED, new=ReleaseState.FAILED, error=str(err)
+            )
             return None
         try:
             with self._db.session() as session:
@@ -239,221 +231,14 @@ class RolloutRunner:
             container=service.container_name,
         )
 
-    def _follow(
-        self, driver: RolloutDriver, release: Release, deployment: str, container: str
-    ) -> None:
-        env = self._db.config.environment(release.environment)
-        timeout = (
-            env.progress_timeout.total_seconds()
-            if env.progress_timeout is not None
-            else DEFAULT_TIMEOUT_SECONDS
-        )
-        troubled: set[tuple[str, str]] = set()
-        try:
-            for event in driver.watch_rollout(deployment, timeout=timeout, container=container):
-                with self._lock:
-                    if release.id in self._stopped:
-                        return
-                if isinstance(event, RolloutProgress):
-                    self._progress(release.id, event)
-                elif isinstance(event, PodChanged) and event.waiting_reason in TROUBLE:
-                    key = (event.name, event.waiting_reason)
-                    if key not in troubled:
-                        troubled.add(key)
-                        self._trouble(release.id, event.name, event.waiting_reason)
-                elif isinstance(event, RolloutSucceeded):
-                    self._finish(release.id, ReleaseState.SUCCEEDED, revision=event.revision)
-                    return
-                elif isinstance(event, RolloutFailed | RolloutTimedOut):
-                    self._finish(release.id, ReleaseState.FAILED, error=event.message)
-                    return
-        except WatchStopped:
-            raise
-        except Exception as err:
-            self._finish(release.id, ReleaseState.FAILED, error=f"lost the rollout: {err}")
-
-    def _progress(self, release_id: uuid.UUID, event: RolloutProgress) -> None:
-        counts, strategy = event.counts, event.strategy
-        self._db.set_progress(
-            release_id,
-            Progress(
-                message=event.message,
-                desired=counts.desired,
-                updated=counts.updated,
-                ready=counts.ready,
-                available=counts.available,
-                old_pending_termination=counts.old_pending_termination,
-                max_surge=strategy.max_surge,
-                max_unavailable=strategy.max_unavailable,
-            ),
-        )
-        with self._db.session() as session:
-            view = self._db.view(session, self._db.release(session, release_id))
-        self._events.publish(RolloutProgressed(view))
-
-    def _trouble(self, release_id: uuid.UUID, pod: str, reason: str) -> None:
-        with self._db.session() as session:
-            view = self._db.view(session, self._db.release(session, release_id))
-        self._events.publish(PodTrouble(view, pod, reason))
-
     # -- endings -------------------------------------------------------------------------
 
-    def _finish(
-        self,
-        release_id: uuid.UUID,
-        state: ReleaseState,
-        *,
-        revision: int | None = None,
-        error: str | None = None,
-    ) -> None:
-        try:
-            with self._db.session() as session:
-                release = transition_release(
-                    session=session,
-                    release_id=release_id,
-                    expected=ReleaseState.ROLLING_OUT,
-                    new=state,
-                    now=self._clock.now(),
-                    revision_after=revision,
-                    error=error,
-                )
-                audit.record(
-                    session,
-                    action=f"rollout_{state.value}",
-                    release=release,
-                    actor=None,
-                    now=self._clock.now(),
-                    error=error,
-                )
-                view = self._db.view(session, release)
-        except WorkflowError:
-            return  # stopped or moved on by someone else; they own the ending
-        self._events.publish(RolloutFinished(view))
-        if release.kind is ReleaseKind.ROLLBACK and state is ReleaseState.SUCCEEDED:
-            self._mark_rolled_back(release)
-        env = self._db.config.environment(release.environment)
-        if (
-            state is ReleaseState.FAILED
-            and release.kind is ReleaseKind.DEPLOY
-            and env.on_failure == "rollback"
-        ):
-            self._auto_rollback(release)
-
-    def _auto_rollback(self, failed: Release) -> None:
-        """A failed deploy goes back to the revision before it, as its own rollback release."""
-        version, image, digest = self._undo_target(failed)
-        with self._db.session() as session:
-            rollback = create_release(
-                session=session,
-                release_in=ReleaseCreate(
-                    service=failed.service,
-                    environment=failed.environment,
-                    version=version,
-                    image=image,
-                    digest=digest,
-                    kind=ReleaseKind.ROLLBACK,
-                    requester_user_id=self._bot.user_id,
-                    requester_team_id=self._bot.team_id,
-                    reason=f"automatic rollback of release {failed.id}: {failed.error}",
-                    slack_channel=failed.slack_channel,
-                    slack_thread_ts=failed.slack_thread_ts,
-                    state=ReleaseState.APPROVED,
-                    rollback_of=failed.id,
-                    rollback_to_revision=failed.revision_before,
-                ),
-                now=self._clock.now(),
+    def _after_ending(self, ended: Release) -> None:
+        if auto_rollback.wanted(self._db.config, ended):
+            rollback_id = auto_rollback.open_rollback(
+                db=self._db, clusters=self._clusters, clock=self._clock, bot=self._bot, failed=ended
             )
-            audit.record(
-                session,
-                action="rollback_requested",
-                release=rollback,
-                actor=self._bot,
-                now=self._clock.now(),
-                rollback_of=str(failed.id),
-            )
-        self.run(Job(rollback.id))
-
-    def _undo_target(self, failed: Release) -> tuple[str, str, str]:
-        """What runs once the undo is done: the rollback row records that artifact, so
-        ``running()`` and promotion never see the digest that just failed.
-
-        The release that last succeeded here is it; without one (the first release failed),
-        the Deployment's own history for ``revision_before`` says which image that was.
-        """
-        with self._db.session() as session:
-            previous = last_succeeded(
-                session, failed.service, failed.environment, besides=failed.id
-            )
-        if previous is not None:
-            return previous.version, previous.image, previous.digest
-        version = f"revision {failed.revision_before}"
-        service = self._db.config.service(failed.service)
-        try:
-            entries = (
-                self._clusters.driver(failed.environment)
-                .history(service.deployment, service.container_name)
-                .entries
-            )
-        except Exception:
-            log.exception("cannot read the history of %s to name the undo", service.deployment)
-            entries = ()
-        for entry in entries:
-            if entry.revision == failed.revision_before:
-                return version, entry.image, parse_image(entry.image).digest or ""
-        return version, "", ""
-
-    def _mark_rolled_back(self, rollback: Release) -> None:
-        original = rollback.rollback_of
-        if original is None:
-            return
-        try:
-            with self._db.session() as session:
-                done = transition_release(
-                    session=session,
-                    release_id=original,
-                    expected=ReleaseState.FAILED,
-                    new=ReleaseState.ROLLED_BACK,
-                    now=self._clock.now(),
-                    revision_after=rollback.revision_after,
-                )
-                audit.record(
-                    session,
-                    action="rolled_back",
-                    release=done,
-                    actor=None,
-                    now=self._clock.now(),
-                    by_release=str(rollback.id),
-                )
-                view = self._db.view(session, done)
-        except WorkflowError:
-            return
-        self._events.publish(RolloutFinished(view))
-
-    def _transition(
-        self, release_id: uuid.UUID, expected: ReleaseState, new: ReleaseState, error: str
-    ) -> None:
-        try:
-            with self._db.session() as session:
-                release = transition_release(
-                    session=session,
-                    release_id=release_id,
-                    expected=expected,
-                    new=new,
-                    now=self._clock.now(),
-                    error=error,
-                )
-                audit.record(
-                    session,
-                    action=f"rollout_{new.value}",
-                    release=release,
-                    actor=None,
-                    now=self._clock.now(),
-                    error=error,
-                )
-                view = self._db.view(session, release)
-        except (WorkflowError, StaleState):
-            return
-        self._events.publish(RolloutFinished(view))
+            self.run(Job(rollback_id))
 
     def _fail_if_running(self, release_id: uuid.UUID, error: str) -> None:
         """Fail a release only if this runner took it to ``rolling_out``: a crash before that
@@ -462,4 +247,6 @@ class RolloutRunner:
         with self._lock:
             mine = release_id in self._owned
         if mine:
-            self._transition(release_id, ReleaseState.ROLLING_OUT, ReleaseState.FAILED, error)
+            self._endings.end(
+                release_id, expected=ReleaseState.ROLLING_OUT, new=ReleaseState.FAILED, error=error
+            )

@@ -1,16 +1,18 @@
 """ReleaseWorkflow: the one object the Slack layer, the build hook and the scheduler talk to.
 
-Every method is one short transaction that commits the new state and its audit event
-together, then publishes events with fresh snapshots; cluster work happens in the runner
-(:mod:`bot.workflow.rollouts`) on the executor, never while a transaction is open.
+It builds the workflow's parts once and hands each call to the part whose job it is:
+requests (:mod:`bot.workflow.deploy_requests`, :mod:`bot.workflow.rollback_requests`),
+decisions on a waiting release (:mod:`bot.workflow.decisions`), reads
+(:mod:`bot.workflow.queries`) and the runner (:mod:`bot.workflow.rollouts`). Every change is
+one short transaction that commits the new state and its audit event together, then publishes
+events with fresh snapshots; cluster work happens in the runner on the executor, never while
+a transaction is open.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import logging
 import uuid
-from datetime import timedelta
 
 import sqlalchemy
 
@@ -20,30 +22,17 @@ from bot.hooks.build import BuildAnnouncement
 from bot.workflow.database import Database
 from bot.workflow.decisions import Decisions
 from bot.workflow.deploy_requests import DeployRequests
-from bot.workflow.events import (
-    EventSink,
-)
+from bot.workflow.events import EventSink
 from bot.workflow.external import ExternalWatch
 from bot.workflow.model import Actor, BuildView, ReleaseView, Running
 from bot.workflow.ports import ClusterProvider, GroupDirectory
 from bot.workflow.queries import Queries
 from bot.workflow.rollback_requests import RollbackRequests
-from bot.workflow.rollouts import Job, RolloutRunner
-from storage.claims import LocalClaims, ReleaseClaims
-from storage.models import (
-    ReleaseKind,
-    ReleaseState,
-    VoteDecision,
-)
-from storage.releases import (
-    releases_in_states,
-)
+from bot.workflow.rollouts import STALLED_APPROVAL, Job, RolloutRunner
+from storage.claims import ReleaseClaims
+from storage.models import VoteDecision
 
-log = logging.getLogger(__name__)
-
-STALLED_APPROVAL = timedelta(minutes=1)
-"""How long an approved release may wait for its runner before the leader starts it."""
-BEFORE_START = (ReleaseState.REQUESTED, ReleaseState.AWAITING_APPROVAL, ReleaseState.APPROVED)
+__all__ = ["STALLED_APPROVAL", "ReleaseWorkflow"]
 
 
 class ReleaseWorkflow:
@@ -61,17 +50,13 @@ class ReleaseWorkflow:
         claims: ReleaseClaims | None = None,
     ) -> None:
         self._config = config
-        self._clock = clock
         self._events = events
-        self._groups = groups
         self._clusters = clusters
-        self._bot = bot_actor
         self._own_executor = executor is None
         self._executor = executor or concurrent.futures.ThreadPoolExecutor(
             max_workers=8, thread_name_prefix="rollout"
         )
         self._db = Database(engine, config)
-        self._claims: ReleaseClaims = claims or LocalClaims()
         self._external = ExternalWatch(config=config, clusters=clusters, events=events)
         self._stopped_external: list[ExternalWatch] = []
         self._runner = RolloutRunner(
@@ -82,7 +67,7 @@ class ReleaseWorkflow:
             clock=clock,
             executor=self._executor,
             bot_actor=bot_actor,
-            claims=self._claims,
+            claims=claims,
         )
         self._queries = Queries(self._db)
         self._deploys = DeployRequests(
@@ -191,54 +176,9 @@ class ReleaseWorkflow:
         return self._decisions.expire_due()
 
     def resume(self, *, include_approved: bool = True) -> None:
-        """Re-attach to releases left rolling out; patch only those whose patch never landed.
-
-        A deploy's patch landed when the Deployment carries its release id. An undo carries
-        no id, but it always makes a new revision, so a rollback's undo landed when the
-        Deployment's revision is past the one read just before it (``revision_before``).
-        A release whose claim is held (this process or a live replica follows it) is left
-        alone, so the leader may call this again and again to adopt a dead replica's rollouts.
-
-        Approved releases not yet started are started too; with ``include_approved=False``
-        (the leader's periodic adoption) only those approved longer than
-        ``STALLED_APPROVAL`` ago, whose replica died between the approval and the start
-        (a live one starts its rollout at once). Starting twice is harmless: only one runner
-        can move a release from approved to rolling out.
-        """
-        with self._db.session() as session:
-            stuck = releases_in_states(session=session, states=[ReleaseState.ROLLING_OUT])
-        for release in stuck:
-            if not self._claims.try_claim(release.id):
-                continue
-            try:
-                svc = self._config.service(release.service)
-                state = self._clusters.driver(release.environment).state(
-                    svc.deployment, svc.container_name
-                )
-            except Exception:
-                log.exception(
-                    "cannot read %s in %s to resume release %s; left for the next resume",
-                    release.service,
-                    release.environment,
-                    release.id,
-                )
-                self._claims.free(release.id)
-                continue
-            if release.kind is ReleaseKind.DEPLOY:
-                patched = state.release_id == str(release.id)
-            else:
-                patched = (
-                    release.revision_before is not None
-                    and state.revision is not None
-                    and state.revision > release.revision_before
-                )
-            self._runner.start(Job(release.id, patch=not patched, resumed=True))
-        with self._db.session() as session:
-            approved_left = releases_in_states(session=session, states=[ReleaseState.APPROVED])
-        now = self._clock.now()
-        for release in approved_left:
-            if include_approved or now - release.updated_at >= STALLED_APPROVAL:
-                self._runner.start(Job(release.id))
+        """Re-attach to releases left rolling out and start approved ones left waiting (see
+        :meth:`RolloutRunner.resume`)."""
+        self._runner.resume(include_approved=include_approved)
 
     def wait_idle(self, timeout: float) -> bool:
         return self._runner.wait_idle(timeout)

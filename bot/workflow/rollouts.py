@@ -18,6 +18,7 @@ import uuid
 from concurrent.futures import Executor, Future
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.clock import Clock
 from bot.images import parse_image
@@ -36,9 +37,13 @@ from bot.workflow.views import approvals_for
 from storage.claims import LocalClaims, ReleaseClaims
 from storage.errors import StaleState
 from storage.models import Release, ReleaseKind, ReleaseState
-from storage.releases import get_release, transition_release
+from storage.releases import get_release, releases_in_states, transition_release
 
 log = logging.getLogger(__name__)
+
+
+STALLED_APPROVAL = timedelta(minutes=1)
+"""How long an approved release may wait for its runner before the leader starts it."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,56 @@ class RolloutRunner:
     def _is_stopped(self, release_id: uuid.UUID) -> bool:
         with self._lock:
             return release_id in self._stopped
+
+    def resume(self, *, include_approved: bool = True) -> None:
+        """Re-attach to releases left rolling out; patch only those whose patch never landed.
+
+        A deploy's patch landed when the Deployment carries its release id. An undo carries
+        no id, but it always makes a new revision, so a rollback's undo landed when the
+        Deployment's revision is past the one read just before it (``revision_before``).
+        A release whose claim is held (this process or a live replica follows it) is left
+        alone, so the leader may call this again and again to adopt a dead replica's rollouts.
+
+        Approved releases not yet started are started too; with ``include_approved=False``
+        (the leader's periodic adoption) only those approved longer than
+        ``STALLED_APPROVAL`` ago, whose replica died between the approval and the start
+        (a live one starts its rollout at once). Starting twice is harmless: only one runner
+        can move a release from approved to rolling out.
+        """
+        with self._db.session() as session:
+            stuck = releases_in_states(session=session, states=[ReleaseState.ROLLING_OUT])
+        for release in stuck:
+            if not self._claims.try_claim(release.id):
+                continue
+            try:
+                svc = self._db.config.service(release.service)
+                state = self._clusters.driver(release.environment).state(
+                    svc.deployment, svc.container_name
+                )
+            except Exception:
+                log.exception(
+                    "cannot read %s in %s to resume release %s; left for the next resume",
+                    release.service,
+                    release.environment,
+                    release.id,
+                )
+                self._claims.free(release.id)
+                continue
+            if release.kind is ReleaseKind.DEPLOY:
+                patched = state.release_id == str(release.id)
+            else:
+                patched = (
+                    release.revision_before is not None
+                    and state.revision is not None
+                    and state.revision > release.revision_before
+                )
+            self.start(Job(release.id, patch=not patched, resumed=True))
+        with self._db.session() as session:
+            approved_left = releases_in_states(session=session, states=[ReleaseState.APPROVED])
+        now = self._clock.now()
+        for release in approved_left:
+            if include_approved or now - release.updated_at >= STALLED_APPROVAL:
+                self.start(Job(release.id))
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait (real time) until every rollout started so far, and any it started, is done."""

@@ -1,7 +1,7 @@
 """ReleaseWorkflow: the one object the Slack layer, the build hook and the scheduler talk to.
 
 It builds the workflow's parts once and hands each call to the part whose job it is:
-requests (:mod:`bot.workflow.deploy_requests`, :mod:`bot.workflow.rollback_requests`),
+requests for deploys and rollbacks (:mod:`bot.workflow.release_requests`),
 decisions on a waiting release (:mod:`bot.workflow.decisions`), reads
 (:mod:`bot.workflow.queries`) and the runner (:mod:`bot.workflow.rollouts`). Every change is
 one short transaction that commits the new state and its audit event together, then publishes
@@ -21,13 +21,12 @@ from bot.config import ReleasebotConfig
 from bot.hooks.build import BuildAnnouncement
 from bot.workflow.database import Database
 from bot.workflow.decisions import Decisions
-from bot.workflow.deploy_requests import DeployRequests
 from bot.workflow.events import EventSink
 from bot.workflow.external import ExternalWatch
 from bot.workflow.model import Actor, BuildView, ReleaseView, Running
 from bot.workflow.ports import ClusterProvider, GroupDirectory
 from bot.workflow.queries import Queries
-from bot.workflow.rollback_requests import RollbackRequests
+from bot.workflow.release_requests import ReleaseRequests
 from bot.workflow.rollouts import STALLED_APPROVAL, Job, RolloutRunner
 from storage.claims import ReleaseClaims
 from storage.models import VoteDecision
@@ -70,14 +69,12 @@ class ReleaseWorkflow:
             claims=claims,
         )
         self._queries = Queries(self._db)
-        self._deploys = DeployRequests(
-            db=self._db, clock=clock, events=events, bot=bot_actor, start=self._start_rollout
-        )
-        self._rollbacks = RollbackRequests(
+        self._requests = ReleaseRequests(
             db=self._db,
             clock=clock,
             events=events,
             clusters=clusters,
+            bot=bot_actor,
             start=self._start_rollout,
             stop=self._runner.stop,
         )
@@ -92,7 +89,7 @@ class ReleaseWorkflow:
 
     def announce_build(self, build: BuildAnnouncement) -> BuildView:
         """Record a CI build, announce it, and deploy it where the policy is ``auto``."""
-        return self._deploys.announce_build(build)
+        return self._requests.announce_build(build)
 
     # -- requests ------------------------------------------------------------------------
 
@@ -108,7 +105,7 @@ class ReleaseWorkflow:
     ) -> ReleaseView:
         """``break_glass``: an emergency deploy (see :mod:`bot.workflow.breakglass`), which
         needs ``reason`` and the environment's break-glass approvers, whatever its policy."""
-        return self._deploys.request_deploy(
+        return self._requests.request_deploy(
             actor=actor,
             service=service,
             environment=environment,
@@ -138,7 +135,7 @@ class ReleaseWorkflow:
         to_version: str | None = None,
         to_revision: int | None = None,
     ) -> ReleaseView:
-        return self._rollbacks.request_rollback(
+        return self._requests.request_rollback(
             actor=actor,
             service=service,
             environment=environment,

@@ -63,10 +63,10 @@ class RequestLog:
     """Group commit for the keys of Slack requests about to be worked on.
 
     Every request's work needs its key recorded first, and on SQLite each record takes the
-    one write lock: 20 requests at once meant 20 transactions in a row. Here the first thread to arrive writes
-    the keys of every thread waiting meanwhile in one statement, and goes on writing until
-    nobody waits; the others just wait for their answer. A failure reaches every thread of
-    its batch, and each request fails closed.
+    one write lock: 20 requests at once meant 20 transactions in a row. Here the first thread
+    to arrive writes the keys of every thread waiting meanwhile in one statement, and goes on
+    writing until nobody waits; the others just wait for their answer. A failure reaches every
+    thread of its batch, and each request fails closed.
     """
 
     def __init__(self, engine: Engine, session: Callable[[Engine], Session] = Session) -> None:

@@ -26,10 +26,11 @@ from bot.kube.models import (
     History,
     RolloutEvent,
     UndoResult,
+    WatchStopped,
 )
 from bot.kube.status import revision_of
 from bot.kube.tracking import follow_rollout
-from bot.kube.watching import NamespaceWatch
+from bot.kube.watching import STOPPED, NamespaceWatch
 
 
 class _Shared:
@@ -39,6 +40,7 @@ class _Shared:
         self.lock = threading.Lock()
         self.watches: dict[str, NamespaceWatch] = {}
         self.own: dict[str, OwnWrites] = {}
+        self.closed = False
 
 
 class Cluster:
@@ -183,7 +185,11 @@ class Cluster:
         return external_changes(self.namespace_watch(), self._own(), containers)
 
     def namespace_watch(self) -> NamespaceWatch:
+        """The shared watch of this namespace; after ``close`` there is none to start, and a
+        rollout that asks is told so rather than left following a watch nobody will stop."""
         with self._shared.lock:
+            if self._shared.closed:
+                raise WatchStopped(STOPPED.format(where=self.where.describe()))
             watch = self._shared.watches.get(self.namespace)
             if watch is None:
                 watch = NamespaceWatch(self.conn, self.where)
@@ -193,6 +199,7 @@ class Cluster:
     def close(self) -> None:
         """Stop every shared watch and close the connection."""
         with self._shared.lock:
+            self._shared.closed = True
             watches = list(self._shared.watches.values())
             self._shared.watches.clear()
         for watch in watches:

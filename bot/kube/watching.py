@@ -23,10 +23,12 @@ from kubernetes.client.exceptions import ApiException
 from bot.kube.connection import Connection
 from bot.kube.errors import KubeError, ServerError, Where, translate
 from bot.kube.fetching import Obj, call_json
+from bot.kube.models import WatchStopped
 
 log = logging.getLogger(__name__)
 
 KINDS = ("deployments", "replicasets", "pods")
+STOPPED = "the watch of {where} has stopped: releasebot is shutting down"
 WATCH_SECONDS = 300
 MAX_BACKOFF = 5.0
 
@@ -88,7 +90,11 @@ class NamespaceWatch:
     # -- readers -------------------------------------------------------------------------
 
     def subscribe(self) -> Subscription:
-        """Start the watch if needed, wait for the first list, and return a subscription."""
+        """Start the watch if needed, wait for the first list, and return a subscription.
+        Once the watch has stopped nobody may subscribe: nothing would ever arrive and the
+        reader would wait for good."""
+        if self._stop.is_set():
+            raise WatchStopped(STOPPED.format(where=self.where.describe()))
         self._start()
         for kind in KINDS:
             deadline = self.conn.timeouts.connect + self.conn.timeouts.read
@@ -102,7 +108,11 @@ class NamespaceWatch:
         with self._lock:
             snapshot = {kind: dict(objs) for kind, objs in self._cache.items()}
             subscription = Subscription(snapshot)
-            self._subscribers.append(subscription)
+            if self._stop.is_set():  # stop() ran meanwhile and has told its subscribers
+                subscription.closed = True
+                subscription.items.put(None)
+            else:
+                self._subscribers.append(subscription)
             return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from bot.config import ReleasebotConfig, Service
 from bot.kube.models import ExternalChange as KubeChange
+from bot.kube.models import WatchStopped
 from bot.workflow.events import EventSink, ExternalChange
 from bot.workflow.ports import ClusterProvider
 
@@ -72,6 +73,8 @@ class ExternalWatch:
         containers = {name: svc.container_name for name, svc in services.items()}
         try:
             return self._clusters.driver(environment).external_changes(containers)
+        except WatchStopped:
+            return None  # the clusters are closing; _run ends when it is asked to stop
         except Exception:
             log.exception("cannot watch %s for changes made outside releasebot", environment)
             return None

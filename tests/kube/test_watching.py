@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
+import pytest
+
 from bot.clock import ManualClock
 from bot.kube.connection import ClusterConfig, Timeouts
 from bot.kube.driver import Cluster
@@ -17,6 +19,7 @@ from bot.kube.models import (
     RolloutProgress,
     RolloutSucceeded,
     RolloutTimedOut,
+    WatchStopped,
 )
 from bot.kube.sim.behaviour import PodBehaviour
 from bot.kube.sim.resources import DEPLOYMENTS
@@ -284,3 +287,33 @@ def test_watch_lists_again_when_its_version_is_gone(
     settle(sim)
     watch.wait_for(lambda e: isinstance(e, RolloutSucceeded))
     watch.join()
+
+
+def test_after_close_no_rollout_can_follow_a_watch_nobody_will_stop(
+    sim: Any, driver: Cluster, create_deployment: Callable[..., Any]
+) -> None:
+    """A runner that starts following just as the bot closes used to subscribe to a watch
+    that had already stopped (or start a new one) and wait for good, keeping the process
+    alive at exit."""
+    create_deployment("api", "shop/api:1")
+    settle(sim)
+    stopped_watch = driver.namespace_watch()
+    driver.close()
+    with pytest.raises(WatchStopped, match="shutting down"):
+        driver.watch_rollout("api", timeout=600)
+    with pytest.raises(WatchStopped, match="shutting down"):
+        stopped_watch.subscribe()
+
+
+def test_a_reader_arriving_after_the_watch_stopped_is_told_so_at_once(
+    sim: Any, driver: Cluster, create_deployment: Callable[..., Any]
+) -> None:
+    create_deployment("api", "shop/api:1")
+    settle(sim)
+    watch = driver.namespace_watch()
+    earlier = Collector(driver.watch_rollout("api", timeout=600))  # starts the shared watch
+    earlier.wait_for(lambda e: isinstance(e, RolloutSucceeded))
+    watch.stop()
+    later = Collector(driver.watch_rollout("api", timeout=600))
+    assert later.ended(WAIT), "a reader kept waiting on a stopped watch"
+    assert isinstance(later.error, WatchStopped), later.error

@@ -10,41 +10,49 @@ so bad blocks fail here instead of in a real workspace.
 
 from __future__ import annotations
 
-import json
-import math
 import threading
-from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
-from urllib.parse import parse_qsl, urlsplit
 
 from bot.clock import Clock, SystemClock
 from bot.slack.standin.blockkit import attachment_problems, block_problems, decoded
+from bot.slack.standin.ratelimits import (
+    DEFAULT_TIERS,
+    POST_MESSAGE_PER_CHANNEL_SECONDS,
+    TIER_1,
+    TIER_2,
+    TIER_3,
+    TIER_4,
+    RateLimiter,
+)
+from bot.slack.standin.server import Json, LocalServer
+
+__all__ = [
+    "BOT_TOKEN",
+    "BOT_USER_ID",
+    "DEFAULT_TIERS",
+    "POST_MESSAGE_PER_CHANNEL_SECONDS",
+    "TEAM_ID",
+    "TIER_1",
+    "TIER_2",
+    "TIER_3",
+    "TIER_4",
+    "Call",
+    "ChangeKind",
+    "FakeSlackWebAPI",
+    "Json",
+    "Message",
+    "SlackError",
+    "Watcher",
+    "running",
+]
 
 BOT_TOKEN = "xoxb-fake-bot-token"  # noqa: S105  (the stand-in's own, not a secret)
 BOT_USER_ID = "U0BOT"
 TEAM_ID = "T0FAKE"
-
-# Calls allowed per minute, after https://api.slack.com/apis/rate-limits.
-TIER_1, TIER_2, TIER_3, TIER_4 = 1, 20, 50, 100
-DEFAULT_TIERS: dict[str, int] = {
-    "auth.test": TIER_4,
-    "chat.update": TIER_3,
-    "chat.postEphemeral": TIER_4,
-    "reactions.add": TIER_3,
-    "usergroups.users.list": TIER_2,
-    "usergroups.list": TIER_2,
-    "views.publish": TIER_4,
-    "conversations.info": TIER_3,
-}
-# chat.postMessage is "special": about one message per second per channel.
-POST_MESSAGE_PER_CHANNEL_SECONDS = 1.0
-
-Json = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -103,8 +111,7 @@ class FakeSlackWebAPI:
         self.socket_mode_url = socket_mode_url
         """What ``apps.connections.open`` hands out (a local ``ws://`` server in tests)."""
         self.tokens = dict(tokens) if tokens is not None else {BOT_TOKEN: BOT_USER_ID}
-        self.rate_limits = dict(rate_limits or {})
-        self.post_message_limit = post_message_limit
+        self.limiter = RateLimiter(rate_limits, post_message_limit=post_message_limit)
         self.usergroups: dict[str, list[str]] = {}
         self.usergroup_handles: dict[str, str] = {}
         self.channels: dict[str, str] = {}
@@ -118,10 +125,7 @@ class FakeSlackWebAPI:
         self._lock = threading.RLock()
         self._ts_counter = 0
         self._first_ts = first_ts
-        self._forced_429: dict[str, deque[int]] = defaultdict(deque)
-        self._windows: dict[str, deque[datetime]] = defaultdict(deque)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server = LocalServer(self.handle, name="fake-slack-api")
         self._methods: dict[str, Callable[[Json, str], Json]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -138,32 +142,36 @@ class FakeSlackWebAPI:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> FakeSlackWebAPI:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        server.daemon_threads = False  # server_close() then joins every request thread
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack-api"
-        )
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        assert self._thread is not None
-        self._thread.join()
-        self._server = None
+        self._server.stop()
 
     @property
     def base_url(self) -> str:
         """What WebClient wants: it appends the method name, so the trailing slash matters."""
-        assert self._server is not None, "start() the server first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/"
+        return self._server.base_url
 
     # -- configuration ---------------------------------------------------------------------
+
+    @property
+    def rate_limits(self) -> dict[str, int]:
+        """Calls per minute by method (see ``DEFAULT_TIERS``); tests may edit it in place."""
+        return self.limiter.limits
+
+    @rate_limits.setter
+    def rate_limits(self, limits: dict[str, int]) -> None:
+        self.limiter.limits = limits
+
+    @property
+    def post_message_limit(self) -> bool:
+        """Whether chat.postMessage is held to about one message per second per channel."""
+        return self.limiter.post_message_limit
+
+    @post_message_limit.setter
+    def post_message_limit(self, on: bool) -> None:
+        self.limiter.post_message_limit = on
 
     def set_usergroup(self, usergroup: str, users: list[str], handle: str | None = None) -> None:
         """A user group by subteam ID; ``handle`` (without the @) makes it findable by name."""
@@ -184,7 +192,7 @@ class FakeSlackWebAPI:
     def throttle(self, method: str, count: int = 1, retry_after: int = 0) -> None:
         """Answer the next ``count`` calls of ``method`` with 429 and this Retry-After."""
         with self._lock:
-            self._forced_429[method].extend([retry_after] * count)
+            self.limiter.force(method, count, retry_after)
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -215,9 +223,9 @@ class FakeSlackWebAPI:
             return status, body, retry_after
 
     def _answer(self, method: str, args: Json, token: str | None) -> tuple[int, Json, int | None]:
-        forced = self._forced_429.get(method)
-        if forced:
-            return 429, {"ok": False, "error": "ratelimited"}, forced.popleft()
+        forced = self.limiter.forced(method)
+        if forced is not None:
+            return 429, {"ok": False, "error": "ratelimited"}, forced
         if method not in self._methods:
             return 404, {"ok": False, "error": "unknown_method"}, None
         if not token:
@@ -225,34 +233,13 @@ class FakeSlackWebAPI:
         user = self.tokens.get(token)
         if user is None:
             return 200, {"ok": False, "error": "invalid_auth"}, None
-        wait = self._rate_limited(method, args)
+        wait = self.limiter.wait(method, args, self.clock.now())
         if wait is not None:
             return 429, {"ok": False, "error": "ratelimited"}, wait
         try:
             return 200, {"ok": True, **self._methods[method](args, user)}, None
         except SlackError as e:
             return 200, {"ok": False, "error": e.error}, None
-
-    def _rate_limited(self, method: str, args: Json) -> int | None:
-        """Sliding-window counting on ``self.clock``; returns seconds to wait when over."""
-        if method == "chat.postMessage" and self.post_message_limit:
-            key, limit, window = (
-                f"{method}#{args.get('channel')}",
-                1,
-                POST_MESSAGE_PER_CHANNEL_SECONDS,
-            )
-        elif method in self.rate_limits:
-            key, limit, window = method, self.rate_limits[method], 60.0
-        else:
-            return None
-        now = self.clock.now()
-        seen = self._windows[key]
-        while seen and (now - seen[0]).total_seconds() >= window:
-            seen.popleft()
-        if len(seen) >= limit:
-            return max(1, math.ceil(window - (now - seen[0]).total_seconds()))
-        seen.append(now)
-        return None
 
     # -- methods ---------------------------------------------------------------------------
 
@@ -386,39 +373,6 @@ def _as_json(msg: Message) -> Json:
     if msg.thread_ts:
         out["thread_ts"] = msg.thread_ts
     return out
-
-
-def _handler_for(api: FakeSlackWebAPI) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length).decode("utf-8")
-            ctype = self.headers.get("Content-Type") or ""
-            args: Json = json.loads(raw or "{}") if "json" in ctype else dict(parse_qsl(raw))
-            self._dispatch({**dict(parse_qsl(urlsplit(self.path).query)), **args})
-
-        def do_GET(self) -> None:
-            self._dispatch(dict(parse_qsl(urlsplit(self.path).query)))
-
-        def _dispatch(self, args: Json) -> None:
-            method = urlsplit(self.path).path.strip("/").removeprefix("api/")
-            auth = self.headers.get("Authorization") or ""
-            token = auth.removeprefix("Bearer ").strip() or args.pop("token", None)
-            args.pop("token", None)
-            status, body, retry_after = api.handle(method, args, token)
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            if retry_after is not None:
-                self.send_header("Retry-After", str(retry_after))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    return Handler
 
 
 @contextmanager

@@ -1,8 +1,10 @@
-"""The cross-cutting rules for every Slack request, one Bolt middleware each.
+"""The cross-cutting rules for every Slack request.
 
-They run after Bolt has checked the signature and authorised the bot token (so the request's
-team and the bot's own identity are known) and before any listener: a request that fails
-one of them reaches no listener at all.
+``WorkspaceCheck`` is a Bolt middleware: it runs after Bolt has checked the signature and
+authorised the bot token (so the request's team and the bot's own identity are known) and
+before any listener, so a request from another workspace reaches no listener at all.
+``Idempotency`` runs later, after the ack, on the worker and before the work
+(``bot.slack.listeners``), so that recording a request never delays its ack.
 """
 
 from __future__ import annotations

@@ -13,8 +13,10 @@ from bot.clock import Clock
 from bot.config import ReleasebotConfig
 from bot.kube.connection import ClusterConfig, Timeouts
 from bot.kube.driver import Cluster
+from bot.kube.models import WatchStopped
 
 SIM_CONTEXT = "sim"
+CLOSED = "the connections to the clusters are closed: releasebot is shutting down"
 
 
 class KubeClusters:
@@ -36,10 +38,16 @@ class KubeClusters:
         self._timeouts = timeouts
         self._lock = threading.Lock()
         self._connected: dict[str, Cluster] = {}
+        self._closed = False
 
     def driver(self, environment: str) -> Cluster:
+        """After :meth:`close` there are no more drivers: a rollout that starts as the bot
+        closes must stop (and be resumed after a restart), not open a new connection nobody
+        will close."""
         env = self._config.environment(environment)
         with self._lock:
+            if self._closed:
+                raise WatchStopped(CLOSED)
             base = self._connected.get(env.cluster)
             if base is None:
                 base = Cluster.connect(
@@ -67,6 +75,7 @@ class KubeClusters:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             connected = list(self._connected.values())
             self._connected.clear()
         for cluster in connected:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import Engine, event, text
 from sqlmodel import Session
 
 from storage import writequeue
@@ -135,16 +135,7 @@ def test_a_writer_waits_for_an_open_session_and_goes_on_when_it_closes(tmp_path:
         connection.execute(text("CREATE TABLE t (x INTEGER)"))
     holder = Session(engine)
     holder.execute(text("INSERT INTO t VALUES (1)"))
-    done = threading.Event()
-
-    def other() -> None:
-        with Session(engine) as session:
-            session.execute(text("INSERT INTO t VALUES (2)"))
-            session.commit()
-        done.set()
-
-    thread = threading.Thread(target=other)
-    thread.start()
+    thread, done = _insert_in_another_thread(engine, 2)
     assert not done.wait(0.2), "the other writer must wait while the session is open"
     holder.commit()
     holder.close()
@@ -181,17 +172,25 @@ def test_an_invalidated_connection_gives_the_queue_back(tmp_path: Path) -> None:
     assert writequeue.holds(engine)
     holder.connection().invalidate()  # e.g. the driver reported the connection broken
     assert not writequeue.holds(engine)
-    done = threading.Event()
-
-    def other() -> None:
-        with Session(engine) as session:
-            session.execute(text("INSERT INTO t VALUES (1)"))
-            session.commit()
-        done.set()
-
-    thread = threading.Thread(target=other)
-    thread.start()
+    thread, done = _insert_in_another_thread(engine, 1)
     assert done.wait(WAIT)
     thread.join(WAIT)
     holder.close()
     engine.dispose()
+
+
+def _insert_in_another_thread(
+    engine: Engine, value: int
+) -> tuple[threading.Thread, threading.Event]:
+    """Another writer of the process: inserts ``value`` into ``t`` and sets the event."""
+    done = threading.Event()
+
+    def insert() -> None:
+        with Session(engine) as session:
+            session.execute(text(f"INSERT INTO t VALUES ({int(value)})"))
+            session.commit()
+        done.set()
+
+    thread = threading.Thread(target=insert)
+    thread.start()
+    return thread, done

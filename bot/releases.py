@@ -23,7 +23,7 @@ from bot.workflow.database import Database
 from bot.workflow.decisions import Decisions
 from bot.workflow.events import EventSink
 from bot.workflow.external import ExternalWatch
-from bot.workflow.model import Actor, BuildView, ReleaseView, Running
+from bot.workflow.model import Actor, BuildOutcome, ReleaseView, Running
 from bot.workflow.ports import ClusterProvider, GroupDirectory
 from bot.workflow.queries import Queries
 from bot.workflow.release_requests import ReleaseRequests
@@ -87,9 +87,11 @@ class ReleaseWorkflow:
 
     # -- builds --------------------------------------------------------------------------
 
-    def announce_build(self, build: BuildAnnouncement) -> BuildView:
+    def announce_build(
+        self, build: BuildAnnouncement, *, delivery: str | None = None
+    ) -> BuildOutcome:
         """Record a CI build, announce it, and deploy it where the policy is ``auto``."""
-        return self._requests.announce_build(build)
+        return self._requests.announce_build(build, delivery=delivery)
 
     # -- requests ------------------------------------------------------------------------
 

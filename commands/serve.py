@@ -28,14 +28,12 @@ from bot.app import build_app, listener_pool
 from bot.clock import Clock, SystemClock
 from bot.config import ReleasebotConfig, Settings, load_config, load_settings
 from bot.config.settings import SlackMode
-from bot.hooks import BuildAnnouncement
 from bot.http import create_http_app
 from bot.kube.clusters import KubeClusters
 from bot.leadership import Leadership
 from bot.releases import ReleaseWorkflow
 from bot.slack.groups import SlackGroupDirectory
 from bot.slack.home import publish_home
-from bot.slack.ports import Workflow
 from bot.slack.presenter import SlackPresenter
 from bot.workflow.events import Event, EventSink
 from bot.workflow.model import Actor
@@ -200,7 +198,7 @@ def assemble(
         engine=engine,
         clock=clock,
         build_hook_secret=build_hook_secret,
-        on_build=lambda build: _announce(workflow, build),
+        on_build=lambda build, delivery: workflow.announce_build(build, delivery=delivery),
         serve_slack_events=signing_secret is not None,
     )
     return Bot(workflow, presenter, app, api, stack)
@@ -328,7 +326,3 @@ def leading(bot: Bot, engine: Engine) -> Iterator[None]:
     finally:
         leadership.stop()
         scheduler.shutdown(wait=True)
-
-
-def _announce(workflow: Workflow, build: BuildAnnouncement) -> None:
-    workflow.announce_build(build)

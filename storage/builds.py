@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
 from sqlmodel import Session, col, select
 
 from storage.errors import BuildConflict
-from storage.models import Build, BuildCreate
+from storage.models import Build, BuildCreate, Release, ReleaseKind
 from storage.savepoints import attempt
 
 
-def record_build(*, session: Session, build_in: BuildCreate, now: datetime) -> Build:
+@dataclass(frozen=True)
+class RecordedBuild:
+    build: Build
+    new: bool
+    """False when the same artifact was announced before: ``build`` is the stored row, with
+    the time it was first received."""
+
+
+def record_build(*, session: Session, build_in: BuildCreate, now: datetime) -> RecordedBuild:
     """Store a build; a repeated announcement of the same artifact returns the stored row.
 
     CI retries its webhook, so the same (service, version, digest) must be harmless; the same
@@ -21,7 +30,7 @@ def record_build(*, session: Session, build_in: BuildCreate, now: datetime) -> B
     build = Build.model_validate(build_in, update={"received_at": now})
     outcome = attempt(session, partial(_insert, session, build))
     if isinstance(outcome, Build):
-        return outcome
+        return RecordedBuild(outcome, new=True)
     known = get_build(session=session, service=build_in.service, version=build_in.version)
     if known is None:
         raise outcome
@@ -32,7 +41,7 @@ def record_build(*, session: Session, build_in: BuildCreate, now: datetime) -> B
             known=known.digest,
             announced=build_in.digest,
         ) from outcome
-    return known
+    return RecordedBuild(known, new=False)
 
 
 def _insert(session: Session, build: Build) -> Build:
@@ -53,3 +62,24 @@ def latest_builds(*, session: Session, service: str, limit: int = 10) -> list[Bu
         .limit(limit)
     )
     return list(session.exec(statement).all())
+
+
+def last_deployed_build(*, session: Session, service: str, environment: str) -> Build | None:
+    """The build of the newest deploy requested in ``environment`` (whatever became of it):
+    what an automatic deploy must not go back behind."""
+    statement = (
+        select(Build)
+        .join(
+            Release,
+            (col(Release.service) == col(Build.service))
+            & (col(Release.version) == col(Build.version)),
+        )
+        .where(
+            Release.service == service,
+            Release.environment == environment,
+            Release.kind == ReleaseKind.DEPLOY,
+        )
+        .order_by(col(Release.created_at).desc())
+        .limit(1)
+    )
+    return session.exec(statement).first()

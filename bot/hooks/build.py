@@ -135,11 +135,11 @@ def verify_build_request(
     verify_signature(secret=secret, headers=headers, body=body, now=now)
     data = _parse_json(body)
     if not isinstance(data, dict):
-        raise HookRejected(422, "the body must be a JSON object with the build's fields")
+        raise HookRejected(400, "the body must be a JSON object with the build's fields")
     try:
         return BuildAnnouncement.model_validate(data)
     except ValidationError as err:
-        raise HookRejected(422, _describe(err)) from err
+        raise HookRejected(_status(err), _describe(err)) from err
 
 
 def _parse_json(body: bytes) -> Any:
@@ -157,6 +157,10 @@ def _parse_json(body: bytes) -> Any:
         ) from err
     except ValueError as err:
         raise HookRejected(400, f"the body is not valid JSON: {err}") from err
+    except RecursionError as err:
+        raise HookRejected(
+            400, "the body is nested too deeply to be a build; send a flat JSON object"
+        ) from err
 
 
 def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -177,6 +181,16 @@ _MESSAGES = {
     "extra_forbidden": "is not an allowed field",
     "string_type": "must be a JSON string",
 }
+
+
+_VALUE_ERRORS = frozenset({"releasebot_invalid", "too_long"})
+
+
+def _status(err: ValidationError) -> int:
+    """400 when the body has the wrong shape (a field of the wrong JSON type, missing or
+    unknown), 422 when every field is there but a value is not allowed."""
+    values_only = all(e["type"] in _VALUE_ERRORS for e in err.errors())
+    return 422 if values_only else 400
 
 
 def _describe(err: ValidationError) -> str:

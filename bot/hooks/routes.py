@@ -16,15 +16,19 @@ from starlette.concurrency import run_in_threadpool
 from bot.clock import Clock
 from bot.hooks.build import MAX_BODY_BYTES, BuildAnnouncement, verify_build_request
 from bot.hooks.errors import HookRejected
+from bot.hooks.signing import delivery_key
 from bot.workflow.errors import Conflict, WorkflowError
+from bot.workflow.model import BuildOutcome, BuildStatus
 from storage.errors import BuildConflict
 
 PATH = "/hooks/build"
 
 
-def build_hook_router(
-    *, secret: bytes, clock: Clock, on_build: Callable[[BuildAnnouncement], None]
-) -> APIRouter:
+BuildHandler = Callable[[BuildAnnouncement, str], BuildOutcome]
+"""Takes a verified build and its delivery key (see ``signing.delivery_key``)."""
+
+
+def build_hook_router(*, secret: bytes, clock: Clock, on_build: BuildHandler) -> APIRouter:
     """A router for the CI build hook; refuses to exist without a secret (fail closed)."""
     if not secret:
         raise ValueError("the build hook needs a signing secret; set RELEASEBOT_BUILD_HOOK_SECRET")
@@ -43,22 +47,30 @@ def build_hook_router(
                 status_code=rejected.status_code,
             )
         try:
-            await run_in_threadpool(on_build, announcement)
+            outcome = await run_in_threadpool(on_build, announcement, delivery_key(request.headers))
         except (BuildConflict, Conflict) as refused:
             return JSONResponse({"accepted": False, "error": str(refused)}, status_code=409)
         except WorkflowError as refused:
             return JSONResponse({"accepted": False, "error": refused.message}, status_code=422)
-        return JSONResponse(
-            {
-                "accepted": True,
-                "service": announcement.service,
-                "version": announcement.version,
-                "image": announcement.image,
-            },
-            status_code=202,
-        )
+        answer = {
+            "accepted": True,
+            "service": announcement.service,
+            "version": announcement.version,
+            "image": announcement.image,
+        }
+        if outcome.status is BuildStatus.NEW:
+            return JSONResponse(answer, status_code=202)
+        return JSONResponse(answer | {"note": _repeat_note(outcome)}, status_code=200)
 
     return router
+
+
+def _repeat_note(outcome: BuildOutcome) -> str:
+    if outcome.status is BuildStatus.REPLAYED:
+        return "this exact request was delivered before; nothing was done again"
+    when = outcome.first_received
+    since = f" at {when:%Y-%m-%d %H:%M:%S} UTC" if when is not None else ""
+    return f"this build was announced before{since}; nothing was announced or deployed again"
 
 
 async def _read_capped(request: Request) -> bytes:

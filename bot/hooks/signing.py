@@ -73,3 +73,10 @@ def verify_signature(
             "the signature does not match the body; sign the exact bytes sent, "
             f'as "{VERSION}:" + timestamp + ":" + body, with the configured secret',
         )
+
+
+def delivery_key(headers: Mapping[str, str]) -> str:
+    """The UNIQUE key of one signed delivery: its signature, which covers the timestamp and
+    every byte of the body. Call it after :func:`verify_signature` accepted ``headers``."""
+    lowered = {key.lower(): value for key, value in headers.items()}
+    return "build-hook:" + lowered[SIGNATURE_HEADER.lower()].strip()

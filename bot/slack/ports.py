@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Protocol
 
-from bot.workflow.model import Actor, BuildView, ReleaseView, Running
+from bot.workflow.model import Actor, BuildOutcome, ReleaseView, Running
 from storage.models import VoteDecision
 
 if TYPE_CHECKING:
@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 
 class Workflow(Protocol):
-    def announce_build(self, build: BuildAnnouncement) -> BuildView: ...
+    def announce_build(
+        self, build: BuildAnnouncement, *, delivery: str | None = None
+    ) -> BuildOutcome: ...
 
     def request_deploy(
         self,

@@ -6,6 +6,7 @@ what a person sees is exactly what the workflow decided.
 
 from __future__ import annotations
 
+import enum
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -106,6 +107,22 @@ class BuildView:
     channel: str = ""
     environments: tuple[str, ...] = field(default_factory=tuple)
     """Environments this build may be deployed to (one button each)."""
+
+
+class BuildStatus(enum.Enum):
+    NEW = "new"
+    """First announced now: recorded, announced, deployed where the policy is auto."""
+    KNOWN = "known"
+    """The same artifact was announced before: nothing is announced or deployed again."""
+    REPLAYED = "replayed"
+    """The very same signed request came again: nothing was looked at."""
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    view: BuildView | None
+    status: BuildStatus
+    first_received: datetime | None = None
 
 
 @dataclass(frozen=True)

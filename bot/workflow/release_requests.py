@@ -27,11 +27,12 @@ from bot.workflow import audit, breakglass
 from bot.workflow.database import Database
 from bot.workflow.errors import BadRequest, Conflict, WorkflowError
 from bot.workflow.events import AutoDeployBlocked, BuildAnnounced, EventSink, ReleaseRequested
-from bot.workflow.model import Actor, BuildView, ReleaseView
+from bot.workflow.model import Actor, BuildOutcome, BuildStatus, BuildView, ReleaseView
 from bot.workflow.ports import ClusterProvider
 from bot.workflow.requests import check_promotion, lookup, resolve_target
 from bot.workflow.rollbacks import plan_rollback
-from storage.builds import record_build
+from storage.builds import last_deployed_build, record_build
+from storage.dedupe import record_request
 from storage.errors import BuildConflict
 from storage.models import BuildCreate, Release, ReleaseCreate, ReleaseKind, ReleaseState
 from storage.releases import active_release, create_release
@@ -62,15 +63,31 @@ class ReleaseRequests:
     stop: Callable[[uuid.UUID], None]
     """Tells the runner to stop following the rollout a rollback interrupts."""
 
-    def announce_build(self, build: BuildAnnouncement) -> BuildView:
-        """Record a CI build, announce it, and deploy it where the policy is ``auto``."""
+    def announce_build(
+        self, build: BuildAnnouncement, *, delivery: str | None = None
+    ) -> BuildOutcome:
+        """Record a CI build, announce it, and deploy it where the policy is ``auto``.
+
+        ``delivery`` is the hook request's own UNIQUE key (its signature): recorded in the
+        same transaction as the build, so the same signed bytes sent again do nothing. A build
+        announced before (same service, version and digest) is not announced again either."""
         try:
             service = self.db.config.service(build.service)
         except LookupError as err:
             raise BadRequest(str(err)) from None
+        if not build.image_ref.belongs_to(service.image):
+            raise BadRequest(
+                f"the image {build.image} is not in {service.name}'s repository "
+                f"{service.image}; announce {service.image}[:tag]@sha256:<digest>."
+            )
+        now = self.clock.now()
         try:
             with self.db.session() as session:
-                record_build(
+                if delivery is not None and not record_request(
+                    session=session, key=delivery, now=now
+                ):
+                    return BuildOutcome(view=None, status=BuildStatus.REPLAYED)
+                recorded = record_build(
                     session=session,
                     build_in=BuildCreate(
                         service=build.service,
@@ -82,8 +99,10 @@ class ReleaseRequests:
                         pipeline_url=build.pipeline_url,
                         changelog="\n".join(build.changelog) or None,
                     ),
-                    now=self.clock.now(),
+                    now=now,
                 )
+                first_received = recorded.build.received_at
+                order = (first_received, recorded.build.id or 0)
         except BuildConflict as err:
             raise Conflict(str(err)) from None
         view = BuildView(
@@ -98,6 +117,9 @@ class ReleaseRequests:
             channel=service.channel,
             environments=service.environments_allowed,
         )
+        if not recorded.new:
+            log.info("%s %s was announced before; nothing to do", build.service, build.version)
+            return BuildOutcome(view=view, status=BuildStatus.KNOWN, first_received=first_received)
         auto = tuple(
             name
             for name in service.environments_allowed
@@ -106,13 +128,7 @@ class ReleaseRequests:
         self.events.publish(BuildAnnounced(view, auto))
         for environment in auto:
             try:
-                self.request_deploy(
-                    actor=self.bot,
-                    service=build.service,
-                    environment=environment,
-                    target=build.version,
-                    reason=f"continuous deployment of {build.version}",
-                )
+                self._deploy_announced(view, environment, order)
             except WorkflowError as err:
                 log.info(
                     "%s %s not deployed to %s: %s",
@@ -122,7 +138,30 @@ class ReleaseRequests:
                     err.message,
                 )
                 self.events.publish(AutoDeployBlocked(view, environment, err.message))
-        return view
+        return BuildOutcome(view=view, status=BuildStatus.NEW, first_received=first_received)
+
+    def _deploy_announced(
+        self, build: BuildView, environment: str, order: tuple[datetime, int]
+    ) -> None:
+        """Continuous deployment only ever moves forward: a build first received before the
+        one the environment last got (a slow hook overtaken by a newer one) is skipped."""
+        with self.db.session() as session:
+            newest = last_deployed_build(
+                session=session, service=build.service, environment=environment
+            )
+        if newest is not None and (newest.received_at, newest.id or 0) > order:
+            raise Conflict(
+                f"{environment} already received {newest.version}, a newer build "
+                f"(announced {newest.received_at:%Y-%m-%d %H:%M:%S} UTC); continuous "
+                "deployment never goes back to an older one."
+            )
+        self.request_deploy(
+            actor=self.bot,
+            service=build.service,
+            environment=environment,
+            target=build.version,
+            reason=f"continuous deployment of {build.version}",
+        )
 
     def request_deploy(
         self,

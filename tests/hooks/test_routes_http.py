@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from bot.asgi import serve_asgi
 from bot.clock import ManualClock
 from bot.hooks import MAX_BODY_BYTES, BuildAnnouncement, build_hook_router
+from bot.workflow.model import BuildOutcome, BuildStatus
 from tests.hooks.conftest import SECRET, encode, now_ts, signed_headers, valid_payload
 
 
@@ -21,6 +22,12 @@ class Served:
     url: str
     clock: ManualClock
     received: list[BuildAnnouncement] = field(default_factory=list)
+    deliveries: list[str] = field(default_factory=list)
+
+    def on_build(self, build: BuildAnnouncement, delivery: str) -> BuildOutcome:
+        self.received.append(build)
+        self.deliveries.append(delivery)
+        return BuildOutcome(view=None, status=BuildStatus.NEW)
 
 
 @pytest.fixture
@@ -28,9 +35,7 @@ def served() -> Iterator[Served]:
     clock = ManualClock()
     result = Served(url="", clock=clock)
     app = FastAPI()
-    app.include_router(
-        build_hook_router(secret=SECRET, clock=clock, on_build=result.received.append)
-    )
+    app.include_router(build_hook_router(secret=SECRET, clock=clock, on_build=result.on_build))
     with serve_asgi(app) as url:
         result.url = f"{url}/hooks/build"
         yield result
@@ -109,7 +114,11 @@ def test_chunked_signed_body_is_accepted(served: Served) -> None:
 
 def test_router_refuses_an_empty_secret() -> None:
     with pytest.raises(ValueError, match="RELEASEBOT_BUILD_HOOK_SECRET"):
-        build_hook_router(secret=b"", clock=ManualClock(), on_build=lambda _: None)
+        build_hook_router(
+            secret=b"",
+            clock=ManualClock(),
+            on_build=lambda _build, _delivery: BuildOutcome(None, BuildStatus.NEW),
+        )
 
 
 def _raw_status(url: str, head: bytes, body: bytes) -> int:

@@ -76,8 +76,10 @@ def test_a_repeated_build_announcement_is_harmless(session: Session) -> None:
     first = record_build(session=session, build_in=_build(), now=NOW)
     again = record_build(session=session, build_in=_build(), now=NOW + timedelta(seconds=5))
     session.commit()
-    assert again.id == first.id
-    assert get_build(session=session, service="api", version="1.4.2") == first
+    assert (first.new, again.new) == (True, False)
+    assert again.build.id == first.build.id
+    assert again.build.received_at == NOW, "the first announcement's time is kept"
+    assert get_build(session=session, service="api", version="1.4.2") == first.build
 
 
 def test_the_same_version_with_another_digest_is_refused(session: Session) -> None:

@@ -114,11 +114,16 @@ class RecordingSink:
     """An EventSink that keeps everything, thread-safely (the runner publishes from a thread)."""
 
     events: list[Event] = field(default_factory=list)
+    tap: Callable[[Event], object] | None = None
+    """Called with each event after it is kept, on the publishing thread: a test can act at
+    the exact moment the workflow speaks (e.g. let another request overtake this one)."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def publish(self, event: Event) -> None:
         with self._lock:
             self.events.append(event)
+        if self.tap is not None:
+            self.tap(event)
 
     def of(self, kind: type[E]) -> list[E]:
         with self._lock:

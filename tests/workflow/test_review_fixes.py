@@ -22,6 +22,7 @@ from bot.kube.sim.resources import DEPLOYMENTS
 from bot.kube.sim.serve import SimHandle
 from bot.workflow.errors import BadRequest, Conflict, PromotionRequired
 from bot.workflow.events import ReleaseDecided, RolloutFinished
+from bot.workflow.model import BuildOutcome
 from bot.workflow.ports import ClusterProvider, RolloutDriver
 from bot.workflow.rollouts import Job, RolloutRunner
 from storage.models import ReleaseKind, ReleaseState, VoteDecision
@@ -221,7 +222,7 @@ def test_resume_skips_a_release_whose_cluster_cannot_be_read(h: Harness) -> None
     ],
 )
 def test_a_refused_build_is_answered_with_its_reason(refusal: Exception, status: int) -> None:
-    def on_build(announcement: BuildAnnouncement) -> None:
+    def on_build(announcement: BuildAnnouncement, delivery: str) -> BuildOutcome:
         raise refusal
 
     clock = ManualClock()

@@ -287,7 +287,12 @@ def main() -> None:
         # The baseline: the same bare app behind releasebot's own HTTP front (dispatch on the
         # thread pool), so the ratio is what releasebot's checks, database and work add.
         engine = make_engine("sqlite://")
-        front = create_http_app(slack_app=bare_bolt_app(client), engine=engine, clock=clock)
+        front = create_http_app(
+            slack_app=bare_bolt_app(client),
+            engine=engine,
+            clock=clock,
+            slack_signing_secret=SIGNING_SECRET,
+        )
         settle_heap()  # the same heap treatment as releasebot's
         with serve_asgi(front) as url:
             bare = measure("bare app, releasebot's front", url, args)

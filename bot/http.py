@@ -6,6 +6,8 @@ the body is capped before Bolt sees it.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 
 import sqlalchemy
@@ -16,7 +18,11 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from starlette.concurrency import run_in_threadpool
 
 from bot.clock import Clock
-from bot.hooks import MAX_BODY_BYTES, BuildAnnouncement, build_hook_router
+from bot.hooks import MAX_BODY_BYTES, build_hook_router
+from bot.hooks.routes import BuildHandler
+from bot.slack.envelope import Refused, check_request
+
+log = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
 
@@ -38,14 +44,20 @@ def create_http_app(
     engine: sqlalchemy.Engine,
     clock: Clock,
     build_hook_secret: bytes | None = None,
-    on_build: Callable[[BuildAnnouncement], None] | None = None,
+    on_build: BuildHandler | None = None,
     serve_slack_events: bool = True,
+    slack_signing_secret: str | None = None,
+    wall_clock: Callable[[], float] = time.time,
 ) -> FastAPI:
-    """``slack_app`` must have been built with a signing secret (``bot.app.build_app``) unless
-    ``serve_slack_events`` is False (Socket Mode): then ``/slack/events`` only answers 404 and why.
+    """``slack_signing_secret`` is the one ``slack_app`` was built with (``bot.app.build_app``):
+    it is checked on the raw bytes before Bolt parses anything. Without ``serve_slack_events``
+    (Socket Mode) ``/slack/events`` only answers 404 and why. Freshness of a signature is
+    judged on ``wall_clock``, because Slack signs with its own clock, as Bolt does.
     Without ``build_hook_secret`` there is no ``/hooks/build``: a hook nobody can sign for
     is better absent than open."""
     api = FastAPI(title="releasebot", docs_url=None, redoc_url=None, openapi_url=None)
+    if serve_slack_events and not slack_signing_secret:
+        raise ValueError("/slack/events needs the signing secret; set SLACK_SIGNING_SECRET")
 
     @api.post(SLACK_PATH)
     async def slack_events(request: Request) -> Response:
@@ -55,6 +67,16 @@ def create_http_app(
             body = await _read_capped(request)
         except _TooLarge:
             return JSONResponse({"error": TOO_LARGE}, status_code=413)
+        try:
+            check_request(
+                signing_secret=slack_signing_secret or "",
+                headers=request.headers,
+                body=body,
+                now=wall_clock,
+            )
+        except Refused as refused:
+            log.warning("refused a request to %s: %s", SLACK_PATH, refused.reason)
+            return JSONResponse({"error": refused.reason}, status_code=refused.status)
         bolt_response = await run_in_threadpool(slack_app.dispatch, to_bolt_request(request, body))
         return to_starlette_response(bolt_response)
 

@@ -200,6 +200,7 @@ def assemble(
         build_hook_secret=build_hook_secret,
         on_build=lambda build, delivery: workflow.announce_build(build, delivery=delivery),
         serve_slack_events=signing_secret is not None,
+        slack_signing_secret=signing_secret,
     )
     return Bot(workflow, presenter, app, api, stack)
 

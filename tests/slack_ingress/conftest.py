@@ -164,7 +164,9 @@ def serving(
         engine=engine,
         clock=clock,
     )
-    api = create_http_app(slack_app=slack_app, engine=engine, clock=clock)
+    api = create_http_app(
+        slack_app=slack_app, engine=engine, clock=clock, slack_signing_secret=SIGNING_SECRET
+    )
     with serve_asgi(api) as url:
         yield url
 

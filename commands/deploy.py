@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import ReleasebotConfig
+from bot.slack.mrkdwn import channel, md
 from bot.slack.ports import Workflow
 from bot.slack.slash import CommandRequest, Reply
 from commands import inputs, messages
@@ -117,12 +118,13 @@ def deploy(request: CommandRequest, *, workflow: Workflow, config: ReleasebotCon
             messages.BREAK_GLASS_REQUESTED if release.break_glass else messages.DEPLOY_REQUESTED
         )
         return Reply(
-            template.format(
+            md(
+                template,
                 service=release.service,
                 version=release.version,
                 environment=release.environment,
                 state=release.state.value.replace("_", " "),
-                channel=release.channel,
+                channel=channel(release.channel),
                 id=release.id,
             )
         )

@@ -58,16 +58,16 @@ BAD_REVISION = "`revision` needs a positive whole number, e.g. `revision 12`; go
 
 DEPLOY_REQUESTED = (
     "Requested *{service} {version}* → *{environment}* ({state}). "
-    "Follow it in <#{channel}>; release `{id}`."
+    "Follow it in {channel}; release `{id}`."
 )
 BREAK_GLASS_REQUESTED = (
     ":rotating_light: Break-glass deploy of *{service} {version}* → *{environment}* requested "
-    "({state}). It is announced in <#{channel}> and waits for the break-glass approvers "
+    "({state}). It is announced in {channel} and waits for the break-glass approvers "
     "there; release `{id}`."
 )
 ROLLBACK_REQUESTED = (
     "Rollback of *{service}* in *{environment}* to *{version}* requested ({state}). "
-    "Follow it in <#{channel}>; release `{id}`."
+    "Follow it in {channel}; release `{id}`."
 )
 
 RELEASES_NOTHING = "Nothing is recorded yet{scope}. Deploy with `{example}`."
@@ -78,7 +78,7 @@ RELEASES_PENDING_HEADER = "*In progress*"
 RELEASES_PENDING_LINE = "• {mark}{service} {version} → {environment}: {state}{waiting} (`{id}`)"
 RELEASES_WAITING = ", {have}/{need} approvals from {approvers}"
 RELEASES_HISTORY_HEADER = "*Last releases of {service} in {environment}*"
-RELEASES_HISTORY_LINE = "• {when} {mark}{kind} {version}: {state}, by <@{user}>{error}"
+RELEASES_HISTORY_LINE = "• {when} {mark}{kind} {version}: {state}, by {user}{error}"
 RELEASES_BREAK_GLASS = ":rotating_light: break-glass "
 RELEASES_HISTORY_EMPTY = "No releases of {service} in {environment} yet."
 

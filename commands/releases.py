@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.config import ReleasebotConfig
+from bot.slack.mrkdwn import Mrkdwn, approver, join, md, user
 from bot.slack.ports import Workflow
 from bot.slack.slash import CommandRequest, Reply
-from bot.workflow.approvals import mention
 from bot.workflow.model import ReleaseView, Running
 from commands import inputs, messages
 from commands.replies import refused, run_guarded
@@ -82,58 +82,62 @@ def releases(request: CommandRequest, *, workflow: Workflow, config: ReleasebotC
     return run_guarded(request.command, overview)
 
 
-def overview_text(args: ReleasesArgs, running: list[Running], pending: list[ReleaseView]) -> str:
+def overview_text(args: ReleasesArgs, running: list[Running], pending: list[ReleaseView]) -> Mrkdwn:
     scope = "".join(f" {part}" for part in (args.service, args.environment) if part)
     scope = f" for{scope}" if scope else ""
     if not running and not pending:
-        return messages.RELEASES_NOTHING.format(scope=scope, example=messages.DEPLOY_EXAMPLE)
-    lines = [messages.RELEASES_RUNNING_HEADER.format(scope=scope)]
+        return md(messages.RELEASES_NOTHING, scope=scope, example=messages.DEPLOY_EXAMPLE)
+    lines = [md(messages.RELEASES_RUNNING_HEADER, scope=scope)]
     lines += [_running_line(r) for r in running]
     if pending:
-        lines.append(messages.RELEASES_PENDING_HEADER)
+        lines.append(md(messages.RELEASES_PENDING_HEADER))
         lines += [_pending_line(r) for r in pending]
-    return "\n".join(lines)
+    return join("\n", lines)
 
 
-def history_text(service: str, environment: str, history: list[ReleaseView]) -> str:
+def history_text(service: str, environment: str, history: list[ReleaseView]) -> Mrkdwn:
     if not history:
-        return messages.RELEASES_HISTORY_EMPTY.format(service=service, environment=environment)
-    lines = [messages.RELEASES_HISTORY_HEADER.format(service=service, environment=environment)]
+        return md(messages.RELEASES_HISTORY_EMPTY, service=service, environment=environment)
+    lines = [md(messages.RELEASES_HISTORY_HEADER, service=service, environment=environment)]
     for r in history:
         lines.append(
-            messages.RELEASES_HISTORY_LINE.format(
+            md(
+                messages.RELEASES_HISTORY_LINE,
                 when=_when(r.finished_at or r.created_at),
                 mark=messages.RELEASES_BREAK_GLASS if r.break_glass else "",
                 kind=r.kind.value,
                 version=r.version,
                 state=r.state.value.replace("_", " "),
-                user=r.requester.user_id,
+                user=user(r.requester.user_id),
                 error=f" ({r.error})" if r.error else "",
             )
         )
-    return "\n".join(lines)
+    return join("\n", lines)
 
 
-def _running_line(r: Running) -> str:
-    return messages.RELEASES_RUNNING_LINE.format(
+def _running_line(r: Running) -> Mrkdwn:
+    return md(
+        messages.RELEASES_RUNNING_LINE,
         service=r.service,
         environment=r.environment,
         version=r.version or r.image or messages.RELEASES_UNKNOWN_VERSION,
         revision=f", revision {r.revision}" if r.revision is not None else "",
         since=f", since {_when(r.since)}" if r.since else "",
-        by=f", by <@{r.by}>" if r.by else "",
+        by=md(", by {who}", who=user(r.by)) if r.by else "",
     )
 
 
-def _pending_line(r: ReleaseView) -> str:
-    waiting = ""
+def _pending_line(r: ReleaseView) -> Mrkdwn:
+    waiting: str = ""
     if r.state.value == "awaiting_approval":
-        waiting = messages.RELEASES_WAITING.format(
+        waiting = md(
+            messages.RELEASES_WAITING,
             have=len(r.approvals),
             need=r.required_approvals,
-            approvers=", ".join(mention(a) for a in r.approvers) or "nobody",
+            approvers=join(", ", (approver(a) for a in r.approvers)) if r.approvers else "nobody",
         )
-    return messages.RELEASES_PENDING_LINE.format(
+    return md(
+        messages.RELEASES_PENDING_LINE,
         mark=messages.RELEASES_BREAK_GLASS if r.break_glass else "",
         service=r.service,
         version=r.version,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from bot.slack.mrkdwn import from_workflow
 from bot.slack.slash import Reply
 from bot.workflow.errors import WorkflowError
 from commands import messages
@@ -23,7 +24,7 @@ def run_guarded(command: str, call: Callable[[], Reply]) -> Reply:
     try:
         return call()
     except WorkflowError as err:
-        return Reply(err.message)
+        return Reply(from_workflow(err.message))
     except Exception:
         log.exception("%s failed", command)
         return Reply(messages.INTERNAL_ERROR.format(command=command))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import ReleasebotConfig
+from bot.slack.mrkdwn import channel, md
 from bot.slack.ports import Workflow
 from bot.slack.slash import CommandRequest, Reply
 from commands import inputs, messages
@@ -73,12 +74,13 @@ def rollback(request: CommandRequest, *, workflow: Workflow, config: ReleasebotC
             to_revision=args.to_revision,
         )
         return Reply(
-            messages.ROLLBACK_REQUESTED.format(
+            md(
+                messages.ROLLBACK_REQUESTED,
                 service=release.service,
                 environment=release.environment,
                 version=release.version,
                 state=release.state.value.replace("_", " "),
-                channel=release.channel,
+                channel=channel(release.channel),
                 id=release.id,
             )
         )

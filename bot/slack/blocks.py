@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
 
 from bot.slack import actions
 from bot.slack import messages as text
+from bot.slack.mrkdwn import md, safe, truncate
 from bot.workflow.model import BuildView, ReleaseView, Running
 from storage.models import ReleaseState
 
@@ -36,7 +37,9 @@ def as_payload(blocks: Sequence[Block]) -> list[dict[str, Any]]:
 
 
 def _md(s: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=s[:MAX_SECTION_TEXT])
+    """Every text object goes through here: plain text is escaped (``safe``), markup is kept,
+    and a long text is cut without splitting an entity."""
+    return MarkdownTextObject(text=truncate(safe(s), MAX_SECTION_TEXT))
 
 
 def _section(s: str) -> SectionBlock:
@@ -107,7 +110,8 @@ def release_message(r: ReleaseView) -> list[Block]:
         ReleaseState.AWAITING_APPROVAL,
     }:
         p = r.progress
-        blocks.append(_section(text.progress_bar(p) + (f"\n_{p.message}_" if p.message else "")))
+        bar = text.progress_bar(p)
+        blocks.append(_section(md("{bar}\n_{m}_", bar=bar, m=p.message) if p.message else bar))
         blocks.append(SectionBlock(fields=[_md(f) for f in text.progress_fields(p)]))
     detail = text.outcome_detail(r)
     if detail:
@@ -147,7 +151,9 @@ def home(
     blocks += [DividerBlock(), _section(text.HOME_WAITING)]
     if waiting:
         for r in waiting[:15]:
-            blocks.append(_section(f"{text.state_line(r)}\n{text.policy_hint(r) or ''}".strip()))
+            hint = text.policy_hint(r)
+            line = text.state_line(r)
+            blocks.append(_section(md("{line}\n{hint}", line=line, hint=hint) if hint else line))
     else:
         blocks.append(_context(text.HOME_NOTHING_WAITING))
     blocks += [DividerBlock(), _section(text.HOME_RUNNING)]
@@ -162,9 +168,11 @@ def home(
 
 
 def _running_field(x: Running, now: datetime) -> str:
-    by = f" by {text.who(x.by)}" if x.by else ""
-    rev = f" rev {x.revision}" if x.revision is not None else ""
-    return (
-        f"*{x.service}* · {x.environment}\n`{x.version or x.image or 'unknown'}`{rev}\n"
-        f"since {text.since(x.since, now)}{by}"
+    return text.running_field(
+        x.service,
+        x.environment,
+        x.version or x.image or "unknown",
+        x.revision,
+        text.since(x.since, now),
+        x.by,
     )

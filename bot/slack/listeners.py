@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.config import ReleasebotConfig
 from bot.slack import actions, replies
 from bot.slack.ingress import Idempotency, request_key
+from bot.slack.mrkdwn import decode_incoming, from_workflow, safe
 from bot.slack.ports import Workflow
 from bot.slack.slash import CommandHandler, CommandRequest, Reply
 from bot.workflow.errors import WorkflowError
@@ -82,7 +83,7 @@ class Listeners:
             ack()
             request = CommandRequest(
                 command=str(body.get("command", "")),
-                text=str(body.get("text", "")),
+                text=decode_incoming(str(body.get("text", ""))),
                 actor=_actor(context),
                 channel_id=str(body.get("channel_id", "")),
             )
@@ -232,7 +233,7 @@ class Listeners:
             work()
         except WorkflowError as err:
             if where is not None:
-                self._send(where, Reply(err.message))
+                self._send(where, Reply(from_workflow(err.message)))
         except Exception:
             log.exception("a Slack request failed after its ack")
             if where is not None:
@@ -242,10 +243,10 @@ class Listeners:
         try:
             if reply.ephemeral:
                 self.client.chat_postEphemeral(
-                    channel=where.channel, user=where.user, text=reply.text
+                    channel=where.channel, user=where.user, text=safe(reply.text)
                 )
             else:
-                self.client.chat_postMessage(channel=where.channel, text=reply.text)
+                self.client.chat_postMessage(channel=where.channel, text=safe(reply.text))
         except SlackApiError as err:
             log.warning("could not reply in %s: %s", where.channel, err.response.get("error"))
         except OSError as err:

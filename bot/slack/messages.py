@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.workflow.approvals import mention
+from bot.slack.mrkdwn import Mrkdwn, approver, code, date, join, link, md, user
 from bot.workflow.model import BuildView, Progress, ReleaseView
 from storage.models import ReleaseKind, ReleaseState
 
@@ -33,93 +33,130 @@ BREAK_GLASS_MARK = ":rotating_light: *BREAK-GLASS*"
 """Leads every line about a break-glass release: an emergency deploy must not look routine."""
 
 
-def who(user_id: str) -> str:
-    return f"<@{user_id}>"
+def who(user_id: str) -> Mrkdwn:
+    return user(user_id)
 
 
-def release_title(r: ReleaseView) -> str:
+def release_title(r: ReleaseView) -> Mrkdwn:
     verb = "Rollback of" if r.kind is ReleaseKind.ROLLBACK else "Release of"
-    return f"{verb} *{r.service}* `{r.version}` to *{r.environment}*"
+    return md(
+        "{verb} *{service}* {version} to *{environment}*",
+        verb=verb,
+        service=r.service,
+        version=code(r.version),
+        environment=r.environment,
+    )
 
 
-def state_line(r: ReleaseView) -> str:
-    line = f"{STATE_LINES[r.state]} — {release_title(r)}"
-    return f"{BREAK_GLASS_MARK} {line}" if r.break_glass else line
+def state_line(r: ReleaseView) -> Mrkdwn:
+    line = md("{state} — {title}", state=STATE_LINES[r.state], title=release_title(r))
+    return md("{mark} {line}", mark=BREAK_GLASS_MARK, line=line) if r.break_glass else line
 
 
-def fallback_text(r: ReleaseView) -> str:
+def fallback_text(r: ReleaseView) -> Mrkdwn:
     """Notification and screen-reader text: plain, no Block Kit needed to understand it."""
     kind = "rollback" if r.kind is ReleaseKind.ROLLBACK else "release"
-    text = (
-        f"{STATE_LINES[r.state].split(' ', 1)[1]}: {kind} of {r.service} {r.version} "
-        f"to {r.environment}"
+    text = md(
+        "{state}: {kind} of {service} {version} to {environment}",
+        state=STATE_LINES[r.state].split(" ", 1)[1],
+        kind=kind,
+        service=r.service,
+        version=r.version,
+        environment=r.environment,
     )
-    return f"🚨 BREAK-GLASS {text} (reason: {r.reason})" if r.break_glass else text
+    if r.break_glass:
+        return md("🚨 BREAK-GLASS {text} (reason: {reason})", text=text, reason=r.reason)
+    return text
 
 
-def break_glass_banner(r: ReleaseView) -> str | None:
+def break_glass_banner(r: ReleaseView) -> Mrkdwn | None:
     """Said loudly in the channel: who broke the glass, why, and what it skips."""
     if not r.break_glass:
         return None
-    return (
-        f"{BREAK_GLASS_MARK} deploy requested by {who(r.requester.user_id)}\n"
-        f"*Reason:* {r.reason}\n"
+    return md(
+        "{mark} deploy requested by {who}\n*Reason:* {reason}\n"
         "It skips freezes and `promote_from`, needs the break-glass approvers below instead of "
-        "the usual ones, and every step is written to the audit log."
+        "the usual ones, and every step is written to the audit log.",
+        mark=BREAK_GLASS_MARK,
+        who=who(r.requester.user_id),
+        reason=r.reason,
     )
 
 
-def request_details(r: ReleaseView) -> str:
-    lines = [f"Requested by {who(r.requester.user_id)}", f"Image `{r.image}`"]
+def request_details(r: ReleaseView) -> Mrkdwn:
+    lines = [
+        md("Requested by {who}", who=who(r.requester.user_id)),
+        md("Image {image}", image=code(r.image)),
+    ]
     if r.reason:
-        lines.append(f"{'Break-glass reason' if r.break_glass else 'Reason'}: {r.reason}")
-    return "\n".join(lines)
+        label = "Break-glass reason" if r.break_glass else "Reason"
+        lines.append(md("{label}: {reason}", label=label, reason=r.reason))
+    return join("\n", lines)
 
 
-def policy_hint(r: ReleaseView) -> str | None:
+def _approvers(names: tuple[str, ...], default: str) -> Mrkdwn:
+    return join(", ", (approver(a) for a in names)) if names else md(default)
+
+
+def policy_hint(r: ReleaseView) -> Mrkdwn | None:
     """What has to happen next, or None once nobody needs to act."""
     if r.state is ReleaseState.AWAITING_APPROVAL and r.break_glass:
-        approvers = ", ".join(mention(a) for a in r.approvers) or "the break-glass approvers"
-        return (
-            f"Needs {r.required_approvals} break-glass approval(s) from {approvers} "
-            f"({len(r.approvals)} so far; the requester's own vote does not count, nor do the "
+        return md(
+            "Needs {need} break-glass approval(s) from {approvers} "
+            "({have} so far; the requester's own vote does not count, nor do the "
             "usual approvers unless they are break-glass approvers too). "
-            "Press *Approve* or *Reject*, or react with :white_check_mark: / :x: on this message."
+            "Press *Approve* or *Reject*, or react with :white_check_mark: / :x: on this message.",
+            need=r.required_approvals,
+            approvers=_approvers(r.approvers, "the break-glass approvers"),
+            have=len(r.approvals),
         )
     if r.state is ReleaseState.AWAITING_APPROVAL:
-        approvers = ", ".join(mention(a) for a in r.approvers) or "the designated approvers"
-        have = len(r.approvals)
-        return (
-            f"Needs {r.required_approvals} approval(s) from {approvers} "
-            f"({have} so far; the requester's own vote does not count). "
-            "Press *Approve* or *Reject*, or react with :white_check_mark: / :x: on this message."
+        return md(
+            "Needs {need} approval(s) from {approvers} "
+            "({have} so far; the requester's own vote does not count). "
+            "Press *Approve* or *Reject*, or react with :white_check_mark: / :x: on this message.",
+            need=r.required_approvals,
+            approvers=_approvers(r.approvers, "the designated approvers"),
+            have=len(r.approvals),
         )
     if r.state is ReleaseState.REQUESTED and r.policy == "manual":
-        return f"{who(r.requester.user_id)}, press *Confirm* to start the rollout or *Cancel*."
+        return md(
+            "{who}, press *Confirm* to start the rollout or *Cancel*.",
+            who=who(r.requester.user_id),
+        )
     if r.state is ReleaseState.APPROVED and r.policy == "auto":
-        return f"*{r.environment}* deploys by itself (policy auto): nobody needs to approve."
+        return md(
+            "*{environment}* deploys by itself (policy auto): nobody needs to approve.",
+            environment=r.environment,
+        )
     return None
 
 
-def expiry_hint(r: ReleaseView) -> str | None:
+def expiry_hint(r: ReleaseView) -> Mrkdwn | None:
     if r.expires_at is None or not r.active or r.state is ReleaseState.ROLLING_OUT:
         return None
-    return f"Expires <!date^{int(r.expires_at.timestamp())}^{{time}}|{r.expires_at:%H:%M} UTC>"
+    at = date(r.expires_at, "{time}", f"{r.expires_at:%H:%M} UTC")
+    return md("Expires {at}", at=at)
 
 
-def progress_bar(p: Progress) -> str:
+def progress_bar(p: Progress) -> Mrkdwn:
     done = 0 if p.desired <= 0 else min(BAR_WIDTH, round(BAR_WIDTH * p.updated / p.desired))
-    return f"`{'█' * done}{'░' * (BAR_WIDTH - done)}` {p.updated}/{p.desired} updated"
+    return md(
+        "`{bar}` {updated}/{desired} updated",
+        bar="█" * done + "░" * (BAR_WIDTH - done),
+        updated=p.updated,
+        desired=p.desired,
+    )
 
 
-def progress_fields(p: Progress) -> list[str]:
+def progress_fields(p: Progress) -> list[Mrkdwn]:
     return [
-        f"*Desired*\n{p.desired}",
-        f"*Updated*\n{p.updated}",
-        f"*Ready*\n{p.ready}",
-        f"*Available*\n{p.available}",
-        f"*Old pods terminating*\n{p.old_pending_termination}",
-        f"*maxSurge / maxUnavailable*\n{p.max_surge} / {p.max_unavailable}",
+        md("*Desired*\n{n}", n=p.desired),
+        md("*Updated*\n{n}", n=p.updated),
+        md("*Ready*\n{n}", n=p.ready),
+        md("*Available*\n{n}", n=p.available),
+        md("*Old pods terminating*\n{n}", n=p.old_pending_termination),
+        md("*maxSurge / maxUnavailable*\n{s} / {u}", s=p.max_surge, u=p.max_unavailable),
     ]
 
 
@@ -129,123 +166,166 @@ def duration(seconds: float) -> str:
     return f"{minutes} min {s} s" if minutes else f"{s} s"
 
 
-def outcome_detail(r: ReleaseView) -> str | None:
+def outcome_detail(r: ReleaseView) -> Mrkdwn | None:
+    why = md("Why: {error}.", error=r.error or "the rollout did not complete")
     if r.state is ReleaseState.FAILED:
-        why = f"Why: {r.error or 'the rollout did not complete'}."
         if r.rolls_back_on_failure:
-            return f"{why} Rolling back to the previous revision by itself (see the thread)."
-        return f"{why} Nothing was rolled back: `/rollback {r.service} {r.environment}` undoes it."
-    if r.state is ReleaseState.ROLLED_BACK:
-        return (
-            f"Why: {r.error or 'the rollout did not complete'}. "
-            "The previous version runs again; check the pods' logs before trying again."
+            return why + " Rolling back to the previous revision by itself (see the thread)."
+        return md(
+            "{why} Nothing was rolled back: {command} undoes it.",
+            why=why,
+            command=code(f"/rollback {r.service} {r.environment}"),
         )
+    if r.state is ReleaseState.ROLLED_BACK:
+        return why + (" The previous version runs again; check the pods' logs before trying again.")
     return None
 
 
 # -- thread replies (milestones) --------------------------------------------------------------
 
 
-def vote_counted(user_id: str, decision: str, r: ReleaseView) -> str:
-    return (
-        f"{who(user_id)} voted *{decision}* "
-        f"({len(r.approvals)} of {r.required_approvals} approvals)."
+def vote_counted(user_id: str, decision: str, r: ReleaseView) -> Mrkdwn:
+    return md(
+        "{who} voted *{decision}* ({have} of {need} approvals).",
+        who=who(user_id),
+        decision=decision,
+        have=len(r.approvals),
+        need=r.required_approvals,
     )
 
 
-def vote_not_counted(user_id: str) -> str:
-    return f"{who(user_id)}'s vote was withdrawn or was already counted."
+def vote_not_counted(user_id: str) -> Mrkdwn:
+    return md("{who}'s vote was withdrawn or was already counted.", who=who(user_id))
 
 
-def decided(r: ReleaseView, by: str | None) -> str:
-    actor = f" by {who(by)}" if by else ""
+def decided(r: ReleaseView, by: str | None) -> Mrkdwn:
+    actor = md(" by {who}", who=who(by)) if by else md("")
     if r.state is ReleaseState.APPROVED:
-        names = ", ".join(who(u) for u in r.approvals)
-        return f":white_check_mark: Approved{actor}" + (f" (approvals: {names})." if names else ".")
+        names = join(", ", (who(u) for u in r.approvals))
+        listed = md(" (approvals: {names}).", names=names) if r.approvals else md(".")
+        return md(":white_check_mark: Approved{actor}{listed}", actor=actor, listed=listed)
     if r.state is ReleaseState.REJECTED:
-        return f":no_entry: Rejected{actor}. Nothing was deployed; ask again with `/deploy`."
+        return md(
+            ":no_entry: Rejected{actor}. Nothing was deployed; ask again with `/deploy`.",
+            actor=actor,
+        )
     if r.state is ReleaseState.EXPIRED:
-        return (
+        return md(
             ":hourglass: Expired before it had enough approvals. Nothing was deployed; "
             "ask again with `/deploy` when approvers are around."
         )
     if r.state is ReleaseState.CANCELLED:
-        return f":heavy_multiplication_x: Cancelled{actor}. Nothing was deployed."
-    return f"{STATE_LINES[r.state]}{actor}."
+        return md(":heavy_multiplication_x: Cancelled{actor}. Nothing was deployed.", actor=actor)
+    return md("{state}{actor}.", state=STATE_LINES[r.state], actor=actor)
 
 
-def rollout_started(r: ReleaseView) -> str:
+def rollout_started(r: ReleaseView) -> Mrkdwn:
     rev = f" (revision {r.revision_before} before)" if r.revision_before is not None else ""
     if r.break_glass:
-        return (
-            f"{BREAK_GLASS_MARK} rollout of *{r.service}* `{r.version}` to *{r.environment}* "
-            f"started{rev}, requested by {who(r.requester.user_id)} because: {r.reason}. "
-            "Progress is kept up to date in this thread."
+        return md(
+            "{mark} rollout of *{service}* {version} to *{environment}* started{rev}, "
+            "requested by {who} because: {reason}. Progress is kept up to date in this thread.",
+            mark=BREAK_GLASS_MARK,
+            service=r.service,
+            version=code(r.version),
+            environment=r.environment,
+            rev=rev,
+            who=who(r.requester.user_id),
+            reason=r.reason,
         )
     if r.kind is ReleaseKind.ROLLBACK:
         where = "" if r.in_thread_of is not None else " Progress is kept up to date above."
-        return (
-            f":leftwards_arrow_with_hook: Rollback of *{r.service}* in *{r.environment}* to "
-            f"`{r.version}` started{rev}.{where}"
+        return md(
+            ":leftwards_arrow_with_hook: Rollback of *{service}* in *{environment}* to "
+            "{version} started{rev}.{where}",
+            service=r.service,
+            environment=r.environment,
+            version=code(r.version),
+            rev=rev,
+            where=where,
         )
-    return f":rocket: Rollout of `{r.image}` started{rev}. Progress is kept up to date above."
-
-
-def pod_trouble(pod: str, reason: str) -> str:
-    return (
-        f":warning: Pod `{pod}` is in trouble: *{reason}*. "
-        "The rollout keeps waiting until its progress deadline."
+    return md(
+        ":rocket: Rollout of {image} started{rev}. Progress is kept up to date above.",
+        image=code(r.image),
+        rev=rev,
     )
 
 
-def finished(r: ReleaseView) -> str:
+def pod_trouble(pod: str, reason: str) -> Mrkdwn:
+    return md(
+        ":warning: Pod {pod} is in trouble: *{reason}*. "
+        "The rollout keeps waiting until its progress deadline.",
+        pod=code(pod),
+        reason=reason,
+    )
+
+
+def finished(r: ReleaseView) -> Mrkdwn:
     took = ""
     if r.started_at and r.finished_at:
         took = f" in {duration((r.finished_at - r.started_at).total_seconds())}"
     rev = f" Revision {r.revision_after}." if r.revision_after is not None else ""
     if r.state is ReleaseState.SUCCEEDED and r.kind is ReleaseKind.ROLLBACK:
-        return (
-            f":white_check_mark: Rolled back{took}: `{r.version}` runs again in "
-            f"*{r.environment}*.{rev}"
+        return md(
+            ":white_check_mark: Rolled back{took}: {version} runs again in *{environment}*.{rev}",
+            took=took,
+            version=code(r.version),
+            environment=r.environment,
+            rev=rev,
         )
     if r.state is ReleaseState.SUCCEEDED:
-        return f":white_check_mark: Finished{took}: `{r.version}` runs in *{r.environment}*.{rev}"
-    return f"{STATE_LINES[r.state]}{took}. {outcome_detail(r) or ''}".rstrip()
+        return md(
+            ":white_check_mark: Finished{took}: {version} runs in *{environment}*.{rev}",
+            took=took,
+            version=code(r.version),
+            environment=r.environment,
+            rev=rev,
+        )
+    detail = outcome_detail(r)
+    line = md("{state}{took}.", state=STATE_LINES[r.state], took=took)
+    return md("{line} {detail}", line=line, detail=detail) if detail else line
 
 
 # -- builds, external changes, home -----------------------------------------------------------
 
 
-def build_title(b: BuildView) -> str:
-    return f":package: New build of *{b.service}*: `{b.version}`"
+def build_title(b: BuildView) -> Mrkdwn:
+    return md(
+        ":package: New build of *{service}*: {version}",
+        service=b.service,
+        version=code(b.version),
+    )
 
 
-def build_details(b: BuildView) -> str:
-    parts = []
+def build_details(b: BuildView) -> Mrkdwn:
+    parts: list[Mrkdwn] = []
     if b.commit:
-        parts.append(f"commit `{b.commit[:12]}`")
+        parts.append(md("commit {commit}", commit=code(b.commit[:12])))
     if b.branch:
-        parts.append(f"branch `{b.branch}`")
+        parts.append(md("branch {branch}", branch=code(b.branch)))
     if b.pipeline_url:
-        parts.append(f"<{b.pipeline_url}|pipeline>")
-    return " · ".join(parts) or "No commit information from CI."
+        parts.append(link(b.pipeline_url, "pipeline"))
+    return join(" · ", parts) if parts else md("No commit information from CI.")
 
 
-def changelog(b: BuildView) -> str:
-    return "*Changes*\n" + "\n".join(f"• {line}" for line in b.changelog)
+def changelog(b: BuildView) -> Mrkdwn:
+    return md("*Changes*\n{lines}", lines=join("\n", (md("• {line}", line=x) for x in b.changelog)))
 
 
-def auto_deploys(envs: tuple[str, ...]) -> str:
-    names = ", ".join(f"*{e}*" for e in envs)
-    return f":robot_face: Deploys by itself to {names} (policy auto); watch for its thread."
+def auto_deploys(envs: tuple[str, ...]) -> Mrkdwn:
+    return md(
+        ":robot_face: Deploys by itself to {names} (policy auto); watch for its thread.",
+        names=join(", ", (md("*{e}*", e=e) for e in envs)),
+    )
 
 
 def deploy_button(environment: str) -> str:
+    """Button labels are plain_text: Slack shows them as they are, so nothing is escaped."""
     return f"Deploy to {environment}"
 
 
-def build_fallback(b: BuildView) -> str:
-    return f"New build of {b.service}: {b.version}"
+def build_fallback(b: BuildView) -> Mrkdwn:
+    return md("New build of {service}: {version}", service=b.service, version=b.version)
 
 
 def external_change(
@@ -255,31 +335,42 @@ def external_change(
     new_image: str,
     old_rev: int | None,
     new_rev: int | None,
-) -> str:
-    revs = f"revision {old_rev or '?'} → {new_rev or '?'}"
-    return (
-        f":eyes: *{service}* in *{environment}* was changed outside releasebot "
-        f"(releasebot did not do it; someone ran kubectl or another tool).\n"
-        f"Image `{old_image}` → `{new_image}`, {revs}.\n"
-        "If it was not meant to happen, roll back with "
-        f"`/rollback {service} {environment}`."
+) -> Mrkdwn:
+    return md(
+        ":eyes: *{service}* in *{environment}* was changed outside releasebot "
+        "(releasebot did not do it; someone ran kubectl or another tool).\n"
+        "Image {old} → {new}, revision {old_rev} → {new_rev}.\n"
+        "If it was not meant to happen, roll back with {command}.",
+        service=service,
+        environment=environment,
+        old=code(old_image),
+        new=code(new_image),
+        old_rev=old_rev or "?",
+        new_rev=new_rev or "?",
+        command=code(f"/rollback {service} {environment}"),
     )
 
 
-def auto_deploy_blocked(b: BuildView, environment: str, reason: str) -> str:
-    return (
-        f":no_entry: `{b.version}` of *{b.service}* was *not* deployed to *{environment}* "
-        f"by itself: {reason}\nDeploy it by hand with "
-        f"`/deploy {b.service} {b.version} to {environment}` once that is resolved."
+def auto_deploy_blocked(b: BuildView, environment: str, reason: str) -> Mrkdwn:
+    return md(
+        ":no_entry: {version} of *{service}* was *not* deployed to *{environment}* "
+        "by itself: {reason}\nDeploy it by hand with {command} once that is resolved.",
+        version=code(b.version),
+        service=b.service,
+        environment=environment,
+        reason=reason,
+        command=code(f"/deploy {b.service} {b.version} to {environment}"),
     )
 
 
-def approval_lapsed(r: ReleaseView, still_counted: tuple[str, ...]) -> str:
-    names = ", ".join(who(u) for u in still_counted) or "none"
-    return (
-        f":hourglass: The rollout did not start: approvals were checked again and only "
-        f"{len(still_counted)} of {r.required_approvals} still count ({names}); an approver "
-        "may have left the group. The release waits for approval again."
+def approval_lapsed(r: ReleaseView, still_counted: tuple[str, ...]) -> Mrkdwn:
+    return md(
+        ":hourglass: The rollout did not start: approvals were checked again and only "
+        "{have} of {need} still count ({names}); an approver "
+        "may have left the group. The release waits for approval again.",
+        have=len(still_counted),
+        need=r.required_approvals,
+        names=join(", ", (who(u) for u in still_counted)) if still_counted else "none",
     )
 
 
@@ -300,3 +391,22 @@ HOME_NOTHING_ROLLING = "Nothing is rolling out right now."
 HOME_NOTHING_WAITING = "No release waits for anyone."
 HOME_NOTHING_RUNNING = "releasebot has not seen anything running yet; deploy with `/deploy`."
 HOME_FOOTER = "`/deploy help` lists services and environments · `/releases` shows this in a channel"
+
+
+def running_field(
+    service: str,
+    environment: str,
+    version: str,
+    revision: int | None,
+    since_text: str,
+    by: str | None,
+) -> Mrkdwn:
+    return md(
+        "*{service}* · {environment}\n{version}{rev}\nsince {since}{by}",
+        service=service,
+        environment=environment,
+        version=code(version),
+        rev=f" rev {revision}" if revision is not None else "",
+        since=since_text,
+        by=md(" by {who}", who=who(by)) if by else "",
+    )

@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 from bot.clock import Clock
 from bot.slack import blocks as kit
 from bot.slack import messages as text
+from bot.slack.mrkdwn import safe
 from bot.slack.pacing import ChannelPacer, QueuedPost
 from bot.workflow.events import (
     ApprovalLapsed,
@@ -283,6 +284,8 @@ class SlackPresenter:
         return None if response is None else str(response.get("ts"))
 
     def _call(self, method: str, **kwargs: Any) -> dict[str, Any] | None:
+        if "text" in kwargs:
+            kwargs["text"] = safe(kwargs["text"])
         try:
             response = getattr(self._client, method)(**kwargs)
         except SlackApiError as err:

@@ -24,7 +24,9 @@ class CommandRequest:
 
 @dataclass(frozen=True)
 class Reply:
-    """What the person who typed the command reads; ephemeral unless the channel should see it."""
+    """What the person who typed the command reads; ephemeral unless the channel should see it.
+
+    ``text`` is plain text, escaped when it is sent, unless it is ``bot.slack.mrkdwn.Mrkdwn``."""
 
     text: str
     ephemeral: bool = True

@@ -30,7 +30,7 @@ BREAK_GLASS = "break-glass"
 
 def parse_deploy(text: str, config: ReleasebotConfig) -> DeployArgs:
     """The command's words, checked for shape and against the configured names."""
-    words = inputs.unwrap_links(text).split()
+    words = text.split()
     reason: str | None = None
     if "because" in words[2:]:
         at = words.index("because", 2)

@@ -20,19 +20,10 @@ MAX_REASON = 300
 _NAME = re.compile(r"[a-z0-9-]")
 _TARGET = re.compile(r"[A-Za-z0-9._:/@-]")
 _CHAR_NAMES = {"`": "a backtick (`` ` ``)"}
-_SLACK_LINK = re.compile(r"<([^<>|]*)\|([^<>]*)>")
-_SLACK_BARE_LINK = re.compile(r"<((?:https?|mailto):[^<>|]*)>")
 
 
 class InputError(ValueError):
     """Words that cannot be a command; ``str()`` is the text for the person who typed them."""
-
-
-def unwrap_links(text: str) -> str:
-    """Slack turns ``registry.example.com/shop/api`` into ``<http://…|registry…>``; keep the
-    words the person typed."""
-    text = _SLACK_LINK.sub(lambda m: m.group(2), text)
-    return _SLACK_BARE_LINK.sub(lambda m: m.group(1).split(":", 1)[1].lstrip("/"), text)
 
 
 def name(value: str, *, what: str) -> str:

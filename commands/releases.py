@@ -24,7 +24,7 @@ class ReleasesArgs:
 
 
 def parse_releases(text: str, config: ReleasebotConfig) -> ReleasesArgs:
-    words = inputs.unwrap_links(text).split()
+    words = text.split()
     history = bool(words) and words[0] == "history"
     if history:
         words = words[1:]

@@ -24,7 +24,7 @@ def run_guarded(command: str, call: Callable[[], Reply]) -> Reply:
     try:
         return call()
     except WorkflowError as err:
-        return Reply(from_workflow(err.message))
+        return Reply(from_workflow(err.message, err.mentions))
     except Exception:
         log.exception("%s failed", command)
         return Reply(messages.INTERNAL_ERROR.format(command=command))

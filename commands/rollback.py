@@ -23,7 +23,7 @@ class RollbackArgs:
 
 
 def parse_rollback(text: str, config: ReleasebotConfig) -> RollbackArgs:
-    words = inputs.unwrap_links(text).split()
+    words = text.split()
     if len(words) < 2:
         needed = " and ".join(("a service", "an environment")[len(words) :])
         raise inputs.InputError(messages.MISSING_PARTS.format(command="/rollback", needed=needed))

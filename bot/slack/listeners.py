@@ -233,7 +233,7 @@ class Listeners:
             work()
         except WorkflowError as err:
             if where is not None:
-                self._send(where, Reply(from_workflow(err.message)))
+                self._send(where, Reply(from_workflow(err.message, err.mentions)))
         except Exception:
             log.exception("a Slack request failed after its ack")
             if where is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.slack.mrkdwn import Mrkdwn, approver, code, date, join, link, md, user
+from bot.slack.mrkdwn import Mrkdwn, approver, code, date, from_workflow, join, link, md, user
 from bot.workflow.model import BuildView, Progress, ReleaseView
 from storage.models import ReleaseKind, ReleaseState
 
@@ -351,14 +351,16 @@ def external_change(
     )
 
 
-def auto_deploy_blocked(b: BuildView, environment: str, reason: str) -> Mrkdwn:
+def auto_deploy_blocked(
+    b: BuildView, environment: str, reason: str, mentions: tuple[str, ...]
+) -> Mrkdwn:
     return md(
         ":no_entry: {version} of *{service}* was *not* deployed to *{environment}* "
         "by itself: {reason}\nDeploy it by hand with {command} once that is resolved.",
         version=code(b.version),
         service=b.service,
         environment=environment,
-        reason=reason,
+        reason=from_workflow(reason, mentions),
         command=code(f"/deploy {b.service} {b.version} to {environment}"),
     )
 

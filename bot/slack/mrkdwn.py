@@ -120,10 +120,17 @@ def date(when: datetime, token: str, fallback: str) -> Mrkdwn:
     return Mrkdwn(f"<!date^{int(when.timestamp())}^{token}|{escape(fallback)}>")
 
 
-def from_workflow(text: str) -> Mrkdwn:
-    """A refusal the workflow wrote: plain text whose only markup is the mentions it made of
-    signed or configured IDs. Everything is escaped, then exactly those mentions come back."""
-    return Mrkdwn(_WORKFLOW_MENTION.sub(lambda m: f"<{m.group(1)}>", escape(text)))
+def from_workflow(text: str, mentions: Iterable[str]) -> Mrkdwn:
+    """A text the workflow wrote: plain, except the mentions of ``mentions`` (IDs it took from
+    a signed request or the configuration). Everything is escaped, then exactly those
+    mentions come back; a mention of anyone else inside the text stays text."""
+    named = set(mentions)
+
+    def restore(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        return f"<{inner}>" if inner.lstrip("@#").removeprefix("!subteam^") in named else match[0]
+
+    return Mrkdwn(_WORKFLOW_MENTION.sub(restore, escape(text)))
 
 
 def truncate(text: Mrkdwn, limit: int) -> Mrkdwn:

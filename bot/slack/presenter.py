@@ -164,7 +164,7 @@ class SlackPresenter:
                     event.channel, QueuedPost(lambda: {"text": body, "blocks": payload})
                 )
             case AutoDeployBlocked(build=build, environment=environment, reason=reason):
-                body = text.auto_deploy_blocked(build, environment, reason)
+                body = text.auto_deploy_blocked(build, environment, reason, event.mentions)
                 blocked = kit.as_payload(kit.notice(body))
                 self._pacer.submit(
                     build.channel, QueuedPost(lambda: {"text": body, "blocks": blocked})

@@ -52,7 +52,8 @@ class Database:
             raise Conflict(
                 f"{err.service} in {err.environment} is held by release {err.holder_id} "
                 f"(requested by <@{err.holder_requester}>, {err.holder_state}); wait for it "
-                "to finish or cancel it first."
+                "to finish or cancel it first.",
+                mentions=(err.holder_requester,),
             ) from err
         except StaleState as err:
             raise Conflict(

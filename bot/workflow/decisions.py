@@ -265,7 +265,8 @@ def _counted(
 def _check_requester(release: Release, actor: Actor, verb: str) -> None:
     if actor.user_id != release.requester_user_id:
         raise NotAllowed(
-            f"only <@{release.requester_user_id}>, who asked for this release, can {verb} it."
+            f"only <@{release.requester_user_id}>, who asked for this release, can {verb} it.",
+            mentions=(release.requester_user_id,),
         )
 
 
@@ -275,16 +276,19 @@ def _check_voter(rule: Approvals, groups: GroupDirectory, release: Release, acto
         raise NotAllowed(
             "you requested this release, so you cannot approve or reject it"
             + (", not even as a break-glass co-signer" if release.break_glass else "")
-            + f"; ask one of {describe(rule)}."
+            + f"; ask one of {describe(rule)}.",
+            mentions=tuple(rule.approvers),
         )
     if not is_eligible(rule, groups, actor.user_id):
         if release.break_glass:
             raise NotAllowed(
                 f"this is a break-glass deploy of {release.service} to "
                 f"{release.environment}, and you are not one of its break-glass "
-                f"approvers ({describe(rule)}); the normal approvers do not count for it."
+                f"approvers ({describe(rule)}); the normal approvers do not count for it.",
+                mentions=tuple(rule.approvers),
             )
         raise NotAllowed(
             f"you are not an approver for {release.service} in {release.environment}; "
-            f"approvers are {describe(rule)}."
+            f"approvers are {describe(rule)}.",
+            mentions=tuple(rule.approvers),
         )

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 
 class WorkflowError(Exception):
+    """``mentions``: the user and group IDs the message itself names as ``<@U…>`` or
+    ``<!subteam^S…>``; a surface shows those as mentions and everything else as text."""
+
     retryable = False
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, mentions: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
+        self.mentions = mentions
 
 
 class BadRequest(WorkflowError):

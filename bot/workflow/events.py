@@ -88,6 +88,8 @@ class AutoDeployBlocked:
     build: BuildView
     environment: str
     reason: str
+    mentions: tuple[str, ...] = ()
+    """The IDs ``reason`` mentions (``WorkflowError.mentions``)."""
 
 
 @dataclass(frozen=True)

@@ -137,7 +137,7 @@ class ReleaseRequests:
                     environment,
                     err.message,
                 )
-                self.events.publish(AutoDeployBlocked(view, environment, err.message))
+                self.events.publish(AutoDeployBlocked(view, environment, err.message, err.mentions))
         return BuildOutcome(view=view, status=BuildStatus.NEW, first_received=first_received)
 
     def _deploy_announced(
@@ -251,7 +251,8 @@ class ReleaseRequests:
                     action="rollout_stopped",
                     actor=actor,
                     now=now,
-                    error=f"stopped: <@{actor.user_id}> asked for a rollback",
+                    # stored and shown as plain text; who asked is the rollback's requester
+                    error="stopped by a rollback requested while it rolled out",
                 )
                 if to_version is None and to_revision is None and holder.revision_before:
                     plan = plan.to(holder.revision_before)

@@ -60,8 +60,12 @@ class Stack:
 
     # -- what CI and Slack send ----------------------------------------------------------
 
-    def build_hook(self, version: str, n: int) -> httpx.Response:
-        body = build(version, n).model_dump_json().encode()
+    def build_hook(self, version: str, n: int, **fields: object) -> httpx.Response:
+        body = build(version, n).model_copy(update=fields).model_dump_json().encode()
+        return self.post_build(body)
+
+    def post_build(self, body: bytes) -> httpx.Response:
+        """Signed as CI signs, at the stack's clock."""
         ts = int(self.clock.now().timestamp())
         headers = {
             "Content-Type": "application/json",
@@ -90,8 +94,12 @@ class Stack:
         *,
         trigger: str | None = None,
         retry: str | None = None,
+        encoded: bool = False,
     ) -> None:
-        self.send(command_body(command, text, team=TEAM_ID, user=user, trigger=trigger), retry)
+        body = command_body(
+            command, text, team=TEAM_ID, user=user, trigger=trigger, encoded=encoded
+        )
+        self.send(body, retry)
 
     def click(self, user: str, action_id: str, value: str) -> None:
         self._clicks += 1

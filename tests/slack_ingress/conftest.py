@@ -84,10 +84,16 @@ def sign(body: bytes, timestamp: int | None = None, secret: str = SIGNING_SECRET
 
 
 def command_body(
-    command: str, text: str, *, team: str = TEAM_ID, user: str = ALICE, trigger: str | None = None
+    command: str,
+    text: str,
+    *,
+    team: str = TEAM_ID,
+    user: str = ALICE,
+    trigger: str | None = None,
+    encoded: bool = False,
 ) -> bytes:
     return slack_requests.command_body(
-        command, text, team=team, user=user, channel="C0456API", trigger=trigger
+        command, text, team=team, user=user, channel="C0456API", trigger=trigger, encoded=encoded
     )
 
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from bot.config import ReleasebotConfig
+from bot.slack.mrkdwn import decode_incoming
 from bot.slack.slash import CommandRequest
 from bot.workflow.errors import Conflict
 from bot.workflow.model import Actor
@@ -38,7 +39,8 @@ DIGEST_IMAGE = "registry.example.com/shop/api@sha256:" + "ab" * 32
     ],
 )
 def test_deploy_parses(text: str, expected: DeployArgs, config: ReleasebotConfig) -> None:
-    assert parse_deploy(text, config) == expected
+    """``text`` as Slack sends it; the listener decodes it once before any command sees it."""
+    assert parse_deploy(decode_incoming(text), config) == expected
 
 
 @pytest.mark.parametrize(

@@ -144,3 +144,15 @@ def test_a_long_text_is_cut_with_an_ellipsis_and_never_inside_an_entity(length: 
     if len(body.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")) > MAX_SECTION_TEXT:
         assert text.endswith("…")
         assert not text[:-1].rstrip("x").endswith(("&", "&l", "&lt", "&am", "&amp"))
+
+
+def test_a_refusal_keeps_the_mentions_the_workflow_made_and_no_others() -> None:
+    from bot.slack.mrkdwn import from_workflow
+
+    shown = from_workflow(f"held by release 1 (requested by <@U0REQ>); {HOSTILE}", ("U0REQ",))
+    assert shown.startswith("held by release 1 (requested by <@U0REQ>); ")
+    assert shown.endswith(HOSTILE_ESCAPED)
+    assert from_workflow("ask <@U0REQ> or <!subteam^S0REL>", ()) == (
+        "ask &lt;@U0REQ&gt; or &lt;!subteam^S0REL&gt;"
+    )
+    assert from_workflow("ask <!subteam^S0REL>", ("S0REL",)) == "ask <!subteam^S0REL>"

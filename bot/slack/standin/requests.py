@@ -30,10 +30,24 @@ def content_type(body: bytes) -> str:
     return "application/json" if body.startswith(b"{") else "application/x-www-form-urlencoded"
 
 
+def slack_encoded(text: str) -> str:
+    """Typed text as Slack sends it in a slash command: ``&``, ``<`` and ``>`` as entities
+    (mentions and links a client turned into ``<…>`` entities are sent already encoded)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def command_body(
-    command: str, text: str, *, team: str, user: str, channel: str, trigger: str | None = None
+    command: str,
+    text: str,
+    *,
+    team: str,
+    user: str,
+    channel: str,
+    trigger: str | None = None,
+    encoded: bool = False,
 ) -> bytes:
-    """A slash command as Slack posts it (form-encoded)."""
+    """A slash command as Slack posts it (form-encoded). ``text`` is what the person typed,
+    encoded here as Slack does; ``encoded=True`` sends it as given (entities included)."""
     return urlencode(
         {
             "token": "legacy-unused",
@@ -41,7 +55,7 @@ def command_body(
             "channel_id": channel,
             "user_id": user,
             "command": command,
-            "text": text,
+            "text": text if encoded else slack_encoded(text),
             "response_url": RESPONSE_URL,
             "trigger_id": trigger or f"{uuid.uuid4().int % 10**12}.1.abc",
         }

@@ -101,6 +101,12 @@ def _parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="the tamper-evident audit log")
     audit_sub = audit.add_subparsers(metavar="ACTION", required=True)
     verify = audit_sub.add_parser("verify", help="recompute the hash chain; report the first break")
+    verify.add_argument(
+        "--expect",
+        metavar="SEQ:HASH",
+        help="a chain head kept outside the database (as printed here, or posted to the audit "
+        "channel): detects the newest events being deleted",
+    )
     verify.set_defaults(run=_audit_verify)
     return parser
 
@@ -171,18 +177,25 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 def _audit_verify(args: argparse.Namespace) -> int:
     from sqlmodel import Session
 
-    from storage.audit import verify_chain
+    from storage.audit import ChainHead, verify_chain
     from storage.engine import make_engine, redact
 
+    try:
+        expect = ChainHead.parse(args.expect) if args.expect else None
+    except ValueError as err:
+        print(f"releasebot audit verify: {err}", file=sys.stderr)
+        return 2
     url = _database_url()
     engine = make_engine(url)
     try:
         with Session(engine) as session:
-            result = verify_chain(session=session)
+            result = verify_chain(session=session, expect=expect)
     finally:
         engine.dispose()
     if result.ok:
-        print(f"{redact(url)}: audit log intact, {result.checked} event(s) checked.")
+        kept = f" It contains the kept head {expect}." if expect else ""
+        head = f" Head: {result.head} (keep it to detect deletions later)." if result.head else ""
+        print(f"{redact(url)}: audit log intact, {result.checked} event(s) checked.{kept}{head}")
         return 0
     print(
         f"{redact(url)}: audit log BROKEN at event #{result.broken_at}: {result.reason}. "

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from storage.models import AuditEvent, AuditEventCreate
 from storage.savepoints import attempt
 
 GENESIS = "0" * 64
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 _APPEND_ATTEMPTS = 100
 
 
@@ -87,28 +89,56 @@ def events_for_release(*, session: Session, release_id: uuid.UUID) -> list[Audit
 
 
 @dataclass(frozen=True)
+class ChainHead:
+    """The newest event's number and hash, written ``<seq>:<hash>``: kept outside the
+    database (posted to a channel, pasted into a ticket), it lets ``verify`` notice the newest
+    events being cut off, which the chain alone cannot."""
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> ChainHead:
+        seq, _, digest = text.strip().partition(":")
+        if not (seq.isascii() and seq.isdigit() and int(seq) > 0) or not _HEX64.fullmatch(digest):
+            raise ValueError(
+                f"{text!r} is not a chain head; write it as <event number>:<64 hex digits>, "
+                "as `releasebot audit verify` prints it"
+            )
+        return cls(int(seq), digest)
+
+
+@dataclass(frozen=True)
 class VerifyResult:
     """``broken_at`` is the sequence number of the first row that fails, with ``reason``."""
 
     checked: int
     broken_at: int | None = None
     reason: str | None = None
+    head: ChainHead | None = None
+    """The last event checked (None for an empty log)."""
 
     @property
     def ok(self) -> bool:
         return self.broken_at is None
 
 
-def verify_chain(*, session: Session, batch_size: int = 1000) -> VerifyResult:
+def verify_chain(
+    *, session: Session, batch_size: int = 1000, expect: ChainHead | None = None
+) -> VerifyResult:
     """Walk the whole log in order and recompute every link.
 
-    It proves that no stored row was edited, removed or inserted out of order. It cannot
-    notice the newest rows being cut off; compare ``checked`` and the last hash with a copy
-    kept elsewhere for that.
+    It proves that no stored row was edited, removed or inserted out of order. Alone it
+    cannot notice the newest rows being cut off: ``expect``, a head kept outside the
+    database, must then still be in the chain, with the same hash.
     """
     expected_seq = 1
     prev_hash = GENESIS
     checked = 0
+    head: ChainHead | None = None
     for event in _in_order(session, batch_size):
         if event.seq != expected_seq:
             return VerifyResult(
@@ -120,10 +150,24 @@ def verify_chain(*, session: Session, batch_size: int = 1000) -> VerifyResult:
             )
         if link_hash(event) != event.hash:
             return VerifyResult(checked, event.seq, "row content does not match its hash")
+        if expect is not None and event.seq == expect.seq and event.hash != expect.hash:
+            return VerifyResult(
+                checked, event.seq, f"its hash is not the one of the kept head {expect}"
+            )
         checked += 1
         expected_seq += 1
         prev_hash = event.hash
-    return VerifyResult(checked)
+        head = ChainHead(event.seq, event.hash)
+    if expect is not None and (head is None or head.seq < expect.seq):
+        ends = f"ends at event #{head.seq}" if head else "is empty"
+        return VerifyResult(
+            checked,
+            (head.seq + 1) if head else 1,
+            f"the log {ends} but the kept head is event #{expect.seq}: "
+            "the newest events were deleted",
+            head,
+        )
+    return VerifyResult(checked, head=head)
 
 
 def _in_order(session: Session, batch_size: int) -> Iterator[AuditEvent]:

@@ -97,6 +97,15 @@ def _parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(metavar="ACTION", required=True)
     upgrade = db_sub.add_parser("upgrade", help="apply the schema migrations (safe to repeat)")
     upgrade.set_defaults(run=_db_upgrade)
+    grant = db_sub.add_parser(
+        "grant",
+        help="PostgreSQL: give ROLE what the running bot needs, and on the audit log only "
+        "SELECT and INSERT (run it as the owner, after each upgrade)",
+    )
+    grant.add_argument(
+        "role", help="an existing role that neither owns the tables nor is superuser"
+    )
+    grant.set_defaults(run=_db_grant)
 
     audit = sub.add_parser("audit", help="the tamper-evident audit log")
     audit_sub = audit.add_subparsers(metavar="ACTION", required=True)
@@ -171,6 +180,26 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     url = _database_url()
     upgrade(url)
     print(f"{redact(url)}: schema is up to date.")
+    return 0
+
+
+def _db_grant(args: argparse.Namespace) -> int:
+    from storage.engine import make_engine, redact
+    from storage.roles import RoleRefused, grant_runtime_role
+
+    url = _database_url()
+    engine = make_engine(url)
+    try:
+        grant_runtime_role(engine, args.role)
+    except RoleRefused as err:
+        print(f"releasebot db grant: {err}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(
+        f"{redact(url)}: {args.role} may now run the bot; it can append to and read the audit "
+        "log but not change, alter or empty it."
+    )
     return 0
 
 

@@ -87,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="kubeconfig of a `releasebot sim` cluster, for clusters with simulated: true",
     )
+    serve.add_argument(
+        "--log-level",
+        choices=["debug", "info", "warning", "error"],
+        default="info",
+        help="what the bot logs to standard error (default info)",
+    )
     serve.set_defaults(run=_serve)
 
     check = sub.add_parser("check-config", help="validate the configuration file and exit")
@@ -148,8 +154,15 @@ def _sim(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import logging
+
     from commands.serve import run_serve
 
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     return run_serve(host=args.host, port=args.port, simulated_kubeconfig=args.simulated_kubeconfig)
 
 

@@ -21,13 +21,14 @@ from bot.config import ReleasebotConfig
 from bot.hooks.build import BuildAnnouncement
 from bot.workflow.database import Database
 from bot.workflow.decisions import Decisions
-from bot.workflow.events import EventSink
+from bot.workflow.events import AuditHeadReached, EventSink
 from bot.workflow.external import ExternalWatch
 from bot.workflow.model import Actor, BuildOutcome, ReleaseView, Running
 from bot.workflow.ports import ClusterProvider, GroupDirectory
 from bot.workflow.queries import Queries
 from bot.workflow.release_requests import ReleaseRequests
 from bot.workflow.rollouts import STALLED_APPROVAL, Job, RolloutRunner
+from storage.audit import ChainHead, chain_head
 from storage.claims import ReleaseClaims
 from storage.models import VoteDecision
 
@@ -56,6 +57,7 @@ class ReleaseWorkflow:
             max_workers=8, thread_name_prefix="rollout"
         )
         self._db = Database(engine, config)
+        self._posted_head: ChainHead | None = None
         self._external = ExternalWatch(config=config, clusters=clusters, events=events)
         self._stopped_external: list[ExternalWatch] = []
         self._runner = RolloutRunner(
@@ -173,6 +175,26 @@ class ReleaseWorkflow:
 
     def expire_due(self) -> list[ReleaseView]:
         return self._decisions.expire_due()
+
+    @property
+    def audit_head_interval(self) -> float | None:
+        """Seconds between the leader's looks at the audit head; None: not configured."""
+        audit = self._config.audit
+        return None if audit is None else audit.post_head_every.total_seconds()
+
+    def post_audit_head(self) -> bool:
+        """The leader's job: publish the chain head to the configured audit channel when it
+        moved since this process last published it; True when it did."""
+        audit = self._config.audit
+        if audit is None:
+            return False
+        with self._db.session() as session:
+            head = chain_head(session=session)
+        if head is None or head == self._posted_head:
+            return False
+        self._events.publish(AuditHeadReached(audit.channel, head.seq, head.hash))
+        self._posted_head = head
+        return True
 
     def resume(self, *, include_approved: bool = True) -> None:
         """Re-attach to releases left rolling out and start approved ones left waiting (see

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from concurrent.futures import Executor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ from storage.migrate import upgrade
 
 EXPIRY_INTERVAL_SECONDS = 30
 EXPIRY_JOB = "expire-due-approvals"
+AUDIT_HEAD_JOB = "post-audit-head"
 ADOPT_INTERVAL_SECONDS = 10
 """How often the leader looks for rollouts whose replica died (their claims were freed)."""
 ADOPT_JOB = "adopt-orphaned-rollouts"
@@ -277,9 +279,12 @@ class LeaderJobs:
     telling changes made outside releasebot, and the scheduled jobs. Rollouts this replica
     started itself keep running here whoever leads."""
 
-    def __init__(self, workflow: ReleaseWorkflow, scheduler: Any) -> None:
+    def __init__(
+        self, workflow: ReleaseWorkflow, scheduler: Any, audit_every: float | None = None
+    ) -> None:
         self._workflow = workflow
         self._scheduler = scheduler
+        self._audit_every = audit_every
 
     def elected(self) -> None:
         """The jobs first: if resuming fails half-way, the adopt job tries again."""
@@ -297,11 +302,20 @@ class LeaderJobs:
             id=ADOPT_JOB,
             replace_existing=True,
         )
+        if self._audit_every is not None:
+            self._scheduler.add_job(
+                self._workflow.post_audit_head,
+                "interval",
+                seconds=self._audit_every,
+                id=AUDIT_HEAD_JOB,
+                replace_existing=True,
+                next_run_time=datetime.now(UTC),
+            )
         self._workflow.resume()
         self._workflow.watch_for_external_changes()
 
     def demoted(self) -> None:
-        for job in (EXPIRY_JOB, ADOPT_JOB):
+        for job in (EXPIRY_JOB, ADOPT_JOB, AUDIT_HEAD_JOB):
             if self._scheduler.get_job(job) is not None:
                 self._scheduler.remove_job(job)
         self._workflow.stop_watching_external_changes()
@@ -319,7 +333,7 @@ def leading(bot: Bot, engine: Engine) -> Iterator[None]:
 
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.start()
-    jobs = LeaderJobs(bot.workflow, scheduler)
+    jobs = LeaderJobs(bot.workflow, scheduler, bot.workflow.audit_head_interval)
     leadership = Leadership(leader_lock(engine), on_elected=jobs.elected, on_demoted=jobs.demoted)
     leadership.start()
     try:

@@ -81,6 +81,12 @@ def _insert(session: Session, event: AuditEvent) -> AuditEvent:
     return event
 
 
+def chain_head(*, session: Session) -> ChainHead | None:
+    """The newest event's number and hash, or None for an empty log."""
+    tail = session.exec(select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(1)).first()
+    return None if tail is None else ChainHead(tail.seq, tail.hash)
+
+
 def events_for_release(*, session: Session, release_id: uuid.UUID) -> list[AuditEvent]:
     statement = (
         select(AuditEvent).where(AuditEvent.release_id == release_id).order_by(col(AuditEvent.seq))

@@ -105,3 +105,5 @@ HTTP_MODE_NEEDS_SIGNING_SECRET = (
 BOT_TOKEN_MISSING = (
     "SLACK_BOT_TOKEN is not set; set the bot token (xoxb-…) from the app's OAuth page"
 )
+
+AUDIT_TOO_OFTEN = "must be at least 1m (the head is posted at most once a minute)"

@@ -6,6 +6,7 @@ pydantic's errors into one readable line per problem.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ from bot.config import messages
 from bot.config.approvals import Approvals, BreakGlass
 from bot.config.base import REFERENCES_TYPE, ConfigModel, problem_at
 from bot.config.durations import Duration
-from bot.config.fields import DnsLabel, TimezoneName
+from bot.config.fields import ChannelId, DnsLabel, TimezoneName
 from bot.config.freezes import Freeze
 from bot.config.references import reference_problems
 from bot.config.service import Reaction, Service
@@ -87,11 +88,26 @@ class Environment(ConfigModel):
         return self._name
 
 
+class Audit(ConfigModel):
+    """Where the leader posts the audit log's chain head: a copy outside the database, so
+    ``releasebot audit verify --expect`` can tell that the newest events were deleted."""
+
+    channel: ChannelId
+    post_head_every: Duration = timedelta(hours=1)
+
+    @model_validator(mode="after")
+    def _not_too_often(self) -> Audit:
+        if self.post_head_every < timedelta(minutes=1):
+            raise problem_at("post_head_every", messages.AUDIT_TOO_OFTEN)
+        return self
+
+
 class ReleasebotConfig(ConfigModel):
     timezone: TimezoneName
     clusters: Annotated[dict[DnsLabel, Cluster], Field(min_length=1)]
     environments: Annotated[dict[DnsLabel, Environment], Field(min_length=1)]
     services: Annotated[dict[DnsLabel, Service], Field(min_length=1)]
+    audit: Audit | None = None
 
     @model_validator(mode="after")
     def _cross_references(self) -> ReleasebotConfig:

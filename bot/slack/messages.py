@@ -412,3 +412,12 @@ def running_field(
         since=since_text,
         by=md(" by {who}", who=who(by)) if by else "",
     )
+
+
+def audit_head(seq: int, digest: str) -> Mrkdwn:
+    return md(
+        ":lock: Audit log head: {head}. Kept here, outside the database: "
+        "{command} proves later that no event up to it was changed or deleted.",
+        head=code(f"{seq}:{digest}"),
+        command=code(f"releasebot audit verify --expect {seq}:{digest}"),
+    )

@@ -27,6 +27,7 @@ from bot.slack.mrkdwn import safe
 from bot.slack.pacing import ChannelPacer, QueuedPost
 from bot.workflow.events import (
     ApprovalLapsed,
+    AuditHeadReached,
     AutoDeployBlocked,
     BuildAnnounced,
     Event,
@@ -162,6 +163,12 @@ class SlackPresenter:
                 payload = kit.as_payload(kit.notice(body))
                 self._pacer.submit(
                     event.channel, QueuedPost(lambda: {"text": body, "blocks": payload})
+                )
+            case AuditHeadReached(channel=channel, seq=seq, hash=digest):
+                head = text.audit_head(seq, digest)
+                head_blocks = kit.as_payload(kit.notice(head))
+                self._pacer.submit(
+                    channel, QueuedPost(lambda: {"text": head, "blocks": head_blocks})
                 )
             case AutoDeployBlocked(build=build, environment=environment, reason=reason):
                 body = text.auto_deploy_blocked(build, environment, reason, event.mentions)

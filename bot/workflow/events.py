@@ -101,6 +101,15 @@ class ApprovalLapsed:
     still_counted: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class AuditHeadReached:
+    """The audit log's newest event, to be kept where the database cannot change it."""
+
+    channel: str
+    seq: int
+    hash: str
+
+
 Event = (
     BuildAnnounced
     | AutoDeployBlocked
@@ -113,6 +122,7 @@ Event = (
     | PodTrouble
     | RolloutFinished
     | ExternalChange
+    | AuditHeadReached
 )
 
 

@@ -72,10 +72,22 @@ CASES: list[tuple[str, Mutate, str, str]] = [
         "break_glass, promote_from, on_failure, progress_timeout, freezes)",
     ),
     (
+        "audit head posted too often",
+        top(audit={"channel": "C0AUDIT01", "post_head_every": "10s"}),
+        "audit.post_head_every",
+        "must be at least 1m",
+    ),
+    (
+        "audit channel that is a name",
+        top(audit={"channel": "#audit"}),
+        "audit.channel",
+        "",
+    ),
+    (
         "unknown top-level key",
         top(service={}),
         "(top level)",
-        "unknown key 'service' (allowed: timezone, clusters, environments, services)",
+        "unknown key 'service' (allowed: timezone, clusters, environments, services, audit)",
     ),
     (
         "bad timezone",

@@ -156,3 +156,13 @@ def test_a_refusal_keeps_the_mentions_the_workflow_made_and_no_others() -> None:
         "ask &lt;@U0REQ&gt; or &lt;!subteam^S0REL&gt;"
     )
     assert from_workflow("ask <!subteam^S0REL>", ("S0REL",)) == "ask <!subteam^S0REL>"
+
+
+def test_the_audit_head_is_posted_with_the_command_that_checks_it(
+    presenter: SlackPresenter, slack_api: FakeSlackWebAPI
+) -> None:
+    from bot.workflow.events import AuditHeadReached
+
+    presenter.publish(AuditHeadReached("C0AUDIT01", 42, "ab" * 32))
+    [message] = [m for m in slack_api.messages if m.channel == "C0AUDIT01"]
+    assert "releasebot audit verify --expect 42:" + "ab" * 32 in (message.text or "")

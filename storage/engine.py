@@ -96,10 +96,20 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
 
 
 def _fail_closed(engine: Engine) -> None:
+    """Connection failures become ``DatabaseUnavailable``, except during the pool's pre-ping.
+
+    A pooled connection the server ended (``pg_terminate_backend``, a failover, a restarted
+    pooler) fails its pre-ping as a disconnect; SQLAlchemy then discards it and opens another,
+    and the caller never knows. Raising here would turn that healing into an outage. If the
+    fresh connection cannot be opened either, the database really is down, and the connect
+    failure that follows fails closed as usual.
+    """
     shown = redact(engine.url)
 
     @event.listens_for(engine, "handle_error")
     def _unavailable(context: ExceptionContext) -> None:
+        if context.is_pre_ping:
+            return
         if context.connection is None or context.is_disconnect:
             reason = str(context.original_exception).strip().splitlines()
             raise DatabaseUnavailable(

@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError
 
 from storage import writequeue
-from storage.errors import DatabaseUnavailable
+from storage.errors import ConnectionLost, DatabaseUnavailable
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
@@ -112,7 +112,8 @@ def _fail_closed(engine: Engine) -> None:
             return
         if context.connection is None or context.is_disconnect:
             reason = str(context.original_exception).strip().splitlines()
-            raise DatabaseUnavailable(
+            error = ConnectionLost if context.connection is not None else DatabaseUnavailable
+            raise error(
                 shown, reason[0] if reason else type(context.original_exception).__name__
             ) from context.original_exception
 

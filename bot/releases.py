@@ -56,9 +56,7 @@ class ReleaseWorkflow:
             max_workers=8, thread_name_prefix="rollout"
         )
         self._db = Database(engine, config)
-        self._external = ExternalWatch(
-            config=config, clusters=clusters, events=events, db=self._db
-        )
+        self._external = ExternalWatch(config=config, clusters=clusters, events=events, db=self._db)
         self._stopped_external: list[ExternalWatch] = []
         self._runner = RolloutRunner(
             db=self._db,

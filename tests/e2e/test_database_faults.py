@@ -126,8 +126,10 @@ def test_an_approval_after_the_claims_session_died_starts_the_rollout_at_once(
     terminate_bot_sessions(postgres_admin, database_url)  # mid-vote: between two approvals
     stack.react(CAROL, release)
     stack.until(
-        lambda: stack.bot.workflow.release(release.id).state
-        in (ReleaseState.ROLLING_OUT, ReleaseState.BAKING, ReleaseState.SUCCEEDED)
+        lambda: (
+            stack.bot.workflow.release(release.id).state
+            in (ReleaseState.ROLLING_OUT, ReleaseState.BAKING, ReleaseState.SUCCEEDED)
+        )
     )
     stack.settle()
     done = stack.bot.workflow.release(release.id)

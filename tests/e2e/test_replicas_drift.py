@@ -3,7 +3,7 @@ changes made outside releasebot, and never about the other replica's deploys.
 
 Whether a new revision is the bot's own is decided from what every replica sees (the
 Deployment's ``releasebot/release-id`` annotation and revision, against the database), so it
-holds for a deploy the other replica made, and after the leader restarts.
+holds for a deploy another replica made, and for a new leader after the old one died.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
 from bot.kube.sim.behaviour import PodBehaviour
 from storage.models import ReleaseState
-from tests.e2e.serve_process import World, world
+from tests.e2e.serve_process import Serve, World, world
 from tests.leadership.conftest import pg_url, postgres_admin  # noqa: F401  (fixtures)
 from tests.workflow.harness import image
 
@@ -52,7 +53,9 @@ def test_the_leader_is_silent_about_the_other_replicas_deploys_and_notices_kubec
         for n in (3, 4):
             w.sim.cluster.images.set(image(n), PodBehaviour.ready(after=0.2))
         leader = w.serve()  # first up, so it takes the leader lock
-        replica = w.serve()
+        replica, third = w.launch(), w.launch()  # started together: each start takes a while
+        for started in (replica, third):
+            w.wait_for(lambda s=started: healthy(s), what="a replica to serve", serve=started)
 
         # the other replica deploys twice to staging; the leader watches and says nothing
         for version, n in (("1.0.3", 3), ("1.0.4", 4)):
@@ -77,8 +80,8 @@ def test_the_leader_is_silent_about_the_other_replicas_deploys_and_notices_kubec
         kubectl(w, "rollout", "undo", "deployment/api")
         w.wait_for(lambda: len(notices(w)) >= 2, what="the notice about rollout undo")
 
-        # the leader restarts: the replica leads now, and a deploy by the restarted one is
-        # still the bot's own
+        # the leader dies: the replica leads now, with nothing in its memory about a deploy
+        # that a third replica makes
         old = leader_backend(pg_url)
         leader.kill()
         w.wait_for(
@@ -86,20 +89,26 @@ def test_the_leader_is_silent_about_the_other_replicas_deploys_and_notices_kubec
             what="the replica to take over",
             serve=replica,
         )
-        restarted = w.serve()
         w.sim.cluster.images.set(image(5), PodBehaviour.ready(after=0.2))
-        assert w.build_hook(restarted, "1.0.5", 5).status_code == 202
+        assert w.build_hook(third, "1.0.5", 5).status_code == 202
         w.wait_for(
             lambda: any(
                 r.version == "1.0.5" and r.state is ReleaseState.SUCCEEDED for r in w.releases()
             ),
             what="1.0.5 to succeed",
-            serve=restarted,
+            serve=third,
         )
         kubectl(w, "set", "image", "deployment/api", "api=registry.example.com/shop/api:late")
         w.wait_for(lambda: len(notices(w)) >= 3, what="the notice about the late hotfix")
         assert len(notices(w)) == 3, notices(w)
         assert "late" in notices(w)[2]
+
+
+def healthy(serve: Serve) -> bool:
+    try:
+        return httpx.get(f"{serve.url}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def leader_backend(url: str) -> int | None:

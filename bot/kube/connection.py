@@ -23,6 +23,9 @@ class Timeouts:
     read: float = 30.0
     watch_read: float = 90.0
     """A watch may be silent for long; past this it is treated as dropped and resumed."""
+    watch_seconds: int = 300
+    """The ``timeoutSeconds`` asked of the API server: it closes each watch after that long
+    (as kube-apiserver does with its own limit), and the watch resumes from where it was."""
 
     def request(self) -> tuple[float, float]:
         return (self.connect, self.read)

@@ -14,6 +14,7 @@ import json
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -29,8 +30,9 @@ log = logging.getLogger(__name__)
 
 KINDS = ("deployments", "replicasets", "pods")
 STOPPED = "the watch of {where} has stopped: releasebot is shutting down"
-WATCH_SECONDS = 300
 MAX_BACKOFF = 5.0
+WARN_EVERY = 60.0
+"""Real seconds between two warnings about the same watch failing to reconnect."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class NamespaceWatch:
         self._responses: dict[str, Any] = {}
         self._failure: KubeError | None = None
         self._last_error: KubeError | None = None
+        self._health = {kind: _Health(f"watch of {kind} in {where.describe()}") for kind in KINDS}
         self._list: dict[str, Callable[..., Any]] = {
             "deployments": conn.apps.list_namespaced_deployment,
             "replicasets": conn.apps.list_namespaced_replica_set,
@@ -169,7 +172,7 @@ class NamespaceWatch:
                     return
                 self._last_error = err
                 self._tried[kind].set()
-                log.warning("watch of %s in %s: %s", kind, self.where.describe(), err.message)
+                self._health[kind].failed(err)
                 self._stop.wait(backoff)
                 backoff = min(MAX_BACKOFF, backoff * 2)
 
@@ -192,6 +195,7 @@ class NamespaceWatch:
             self._dispatch(changes)
         self._synced[kind].set()
         self._tried[kind].set()
+        self._health[kind].succeeded()
         return str(body.get("metadata", {}).get("resourceVersion") or "")
 
     def _watch(self, kind: str, rv: str) -> str | None:
@@ -202,7 +206,7 @@ class NamespaceWatch:
                 watch=True,
                 resource_version=rv,
                 allow_watch_bookmarks=True,
-                timeout_seconds=WATCH_SECONDS,
+                timeout_seconds=self.conn.timeouts.watch_seconds,
                 _preload_content=False,
                 _request_timeout=self.conn.timeouts.watch(),
             )
@@ -212,6 +216,7 @@ class NamespaceWatch:
             raise translate(err, self.where, f"watch {kind}") from err
         except Exception as err:
             raise translate(err, self.where, f"watch {kind}") from err
+        self._health[kind].succeeded()
         with self._lock:
             self._responses[kind] = response
             stopping = self._stop.is_set()
@@ -262,6 +267,51 @@ class NamespaceWatch:
                 subscription.items.put(WatchFailed(error))
         for event in self._tried.values():
             event.set()
+
+
+class _Health:
+    """When to speak about one watch stream's reconnects.
+
+    A stream the API server ends (its watch timeout, a restart behind a load balancer) is
+    routine and resumes at once without a word. One failed reconnect is still routine: the
+    connection it reused may have been closing. From the second failure on, the warning says
+    for how long reconnecting has failed, at most once a minute; and when it comes back, an
+    info line says after how long.
+    """
+
+    def __init__(self, what: str) -> None:
+        self._what = what
+        self._since: float | None = None
+        self._failures = 0
+        self._warned_at: float | None = None
+
+    def failed(self, err: KubeError) -> None:
+        now = time.monotonic()
+        if self._since is None:
+            self._since = now
+        self._failures += 1
+        if self._failures == 1:
+            log.debug("%s: reconnecting after %s", self._what, err.message)
+            return
+        if self._warned_at is not None and now - self._warned_at < WARN_EVERY:
+            return
+        self._warned_at = now
+        log.warning(
+            "%s: reconnecting has failed for %.0f s (%d attempts); still trying. Last error: %s",
+            self._what,
+            now - self._since,
+            self._failures,
+            err.message,
+        )
+
+    def succeeded(self) -> None:
+        if self._since is not None and self._warned_at is not None:
+            log.info(
+                "%s: reconnected after %.0f s of failures",
+                self._what,
+                time.monotonic() - self._since,
+            )
+        self._since, self._failures, self._warned_at = None, 0, None
 
 
 def _name(obj: Obj) -> str:

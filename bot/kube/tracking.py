@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from bot.clock import Clock
 from bot.kube.errors import DeploymentDeleted, Where
-from bot.kube.fetching import Obj, get_deployment, is_controlled_by
+from bot.kube.fetching import Obj, get_deployment, is_controlled_by, retry_reads
 from bot.kube.models import (
     PodChanged,
     ReplicaSetChanged,
@@ -42,12 +42,15 @@ def follow_rollout(
     timeout: float,
 ) -> Iterator[RolloutEvent]:
     """Yield progress until success, failure (progress deadline) or ``timeout`` seconds."""
-    subscription = watch.subscribe()
+    what = f'following deployment "{deployment}" in {where.describe()}'
+    subscription = retry_reads(watch.subscribe, within=timeout, what=what)
     try:
         tracker = _Tracker(deployment, container)
         # The shared cache may not have seen a patch made a moment ago; reading the object
         # afresh (as kubectl's list does) sets the generation below which states are stale.
-        fresh = get_deployment(watch.conn, where, deployment)
+        fresh = retry_reads(
+            lambda: get_deployment(watch.conn, where, deployment), within=timeout, what=what
+        )
         tracker.min_generation = _generation(fresh)
         cached = subscription.snapshot["deployments"].get(deployment)
         current = (

@@ -93,7 +93,7 @@ def external_changes(
     Subscribes before returning, so nothing that happens after this call is missed.
     """
     detector = DriftDetector(own, container_of)
-    subscription = watch.subscribe()
+    subscription = watch.subscribe(kinds=("deployments",))
     for obj in subscription.snapshot["deployments"].values():
         detector.prime(obj)
     return _changes(watch, subscription, detector)

@@ -43,7 +43,7 @@ def follow_rollout(
 ) -> Iterator[RolloutEvent]:
     """Yield progress until success, failure (progress deadline) or ``timeout`` seconds."""
     what = f'following deployment "{deployment}" in {where.describe()}'
-    subscription = retry_reads(watch.subscribe, within=timeout, what=what)
+    subscription = retry_reads(lambda: watch.subscribe(deployment), within=timeout, what=what)
     try:
         tracker = _Tracker(deployment, container)
         # The shared cache may not have seen a patch made a moment ago; reading the object

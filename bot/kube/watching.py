@@ -53,10 +53,21 @@ Item = Change | WatchFailed
 
 
 class Subscription:
-    """A reader's view: what the cache held when it subscribed, then every change in order."""
+    """A reader's view: what the cache held when it subscribed, then every change in order.
 
-    def __init__(self, snapshot: dict[str, dict[str, Obj]]) -> None:
+    ``deployment`` narrows both to that Deployment and the ReplicaSets and Pods it owns;
+    ``kinds`` to some of the three kinds.
+    """
+
+    def __init__(
+        self,
+        snapshot: dict[str, dict[str, Obj]],
+        deployment: str | None = None,
+        kinds: tuple[str, ...] = KINDS,
+    ) -> None:
         self.snapshot = snapshot
+        self.deployment = deployment
+        self.kinds = kinds
         self.items: queue.Queue[Item | None] = queue.Queue()
         self.closed = False
         """Set when the shared watch stopped: nothing more will arrive."""
@@ -78,6 +89,8 @@ class NamespaceWatch:
         self._synced = {kind: threading.Event() for kind in KINDS}
         self._tried = {kind: threading.Event() for kind in KINDS}
         self._subscribers: list[Subscription] = []
+        self._by_deployment: dict[str | None, list[Subscription]] = {}
+        """Subscribers by the Deployment they follow; None: those who read everything."""
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._responses: dict[str, Any] = {}
@@ -89,13 +102,24 @@ class NamespaceWatch:
             "replicasets": conn.apps.list_namespaced_replica_set,
             "pods": conn.core.list_namespaced_pod,
         }
+        self._stream: dict[str, Callable[..., Any]] = {
+            "deployments": conn.watch_apps.list_namespaced_deployment,
+            "replicasets": conn.watch_apps.list_namespaced_replica_set,
+            "pods": conn.watch_core.list_namespaced_pod,
+        }
 
     # -- readers -------------------------------------------------------------------------
 
-    def subscribe(self) -> Subscription:
+    def subscribe(
+        self, deployment: str | None = None, kinds: tuple[str, ...] = KINDS
+    ) -> Subscription:
         """Start the watch if needed, wait for the first list, and return a subscription.
         Once the watch has stopped nobody may subscribe: nothing would ever arrive and the
-        reader would wait for good."""
+        reader would wait for good.
+
+        A rollout subscribes for its Deployment only: with a hundred rollouts in a namespace,
+        handing each of them every change (and a copy of the whole cache) made the cost of
+        one rollout grow with the number of its neighbours."""
         if self._stop.is_set():
             raise WatchStopped(STOPPED.format(where=self.where.describe()))
         self._start()
@@ -109,19 +133,38 @@ class NamespaceWatch:
                     f"listing {kind} in {self.where.describe()} did not finish in {deadline:g} s"
                 )
         with self._lock:
-            snapshot = {kind: dict(objs) for kind, objs in self._cache.items()}
-            subscription = Subscription(snapshot)
+            snapshot = {
+                kind: (
+                    {
+                        name: obj
+                        for name, obj in objs.items()
+                        if deployment is None or owner_deployment(kind, obj) == deployment
+                    }
+                    if kind in kinds
+                    else {}
+                )
+                for kind, objs in self._cache.items()
+            }
+            subscription = Subscription(snapshot, deployment, kinds)
             if self._stop.is_set():  # stop() ran meanwhile and has told its subscribers
                 subscription.closed = True
                 subscription.items.put(None)
             else:
                 self._subscribers.append(subscription)
+                self._index(subscription).append(subscription)
             return subscription
+
+    def _index(self, subscription: Subscription) -> list[Subscription]:
+        return self._by_deployment.setdefault(subscription.deployment, [])
 
     def unsubscribe(self, subscription: Subscription) -> None:
         with self._lock:
             if subscription in self._subscribers:
                 self._subscribers.remove(subscription)
+                readers = self._index(subscription)
+                readers.remove(subscription)
+                if not readers:
+                    del self._by_deployment[subscription.deployment]
 
     @property
     def subscriber_count(self) -> int:
@@ -133,6 +176,7 @@ class NamespaceWatch:
         with self._lock:
             responses = list(self._responses.values())
             subscribers, self._subscribers = self._subscribers, []
+            self._by_deployment = {}
         for response in responses:
             _shutdown(response)
         for thread in self._threads:
@@ -201,7 +245,7 @@ class NamespaceWatch:
     def _watch(self, kind: str, rv: str) -> str | None:
         """Stream changes after ``rv``; return the version to resume from, None to relist."""
         try:
-            response = self._list[kind](
+            response = self._stream[kind](
                 self.where.namespace,
                 watch=True,
                 resource_version=rv,
@@ -256,9 +300,13 @@ class NamespaceWatch:
         return rv
 
     def _dispatch(self, changes: list[Change]) -> None:
-        for subscription in self._subscribers:
-            for change in changes:
-                subscription.items.put(change)
+        everyone = self._by_deployment.get(None, ())
+        for change in changes:
+            owner = owner_deployment(change.kind, change.object)
+            for readers in (everyone, self._by_deployment.get(owner, ()) if owner else ()):
+                for subscription in readers:
+                    if change.kind in subscription.kinds:
+                        subscription.items.put(change)
 
     def _fail(self, error: KubeError) -> None:
         with self._lock:
@@ -312,6 +360,26 @@ class _Health:
                 time.monotonic() - self._since,
             )
         self._since, self._failures, self._warned_at = None, 0, None
+
+
+def owner_deployment(kind: str, obj: Obj) -> str | None:
+    """The Deployment an object belongs to: itself, a ReplicaSet's controller, or a Pod's
+    ReplicaSet's (named ``<deployment>-<pod-template-hash>`` by the deployment controller)."""
+    meta = obj.get("metadata") or {}
+    if kind == "deployments":
+        return str(meta.get("name", ""))
+    controller = next(
+        (ref for ref in meta.get("ownerReferences") or [] if ref.get("controller")), None
+    )
+    if controller is None:
+        return None
+    name = str(controller.get("name", ""))
+    if kind == "replicasets":
+        return name if controller.get("kind") == "Deployment" else None
+    suffix = "-" + str((meta.get("labels") or {}).get("pod-template-hash", ""))
+    if controller.get("kind") != "ReplicaSet" or len(suffix) == 1 or not name.endswith(suffix):
+        return None
+    return name[: -len(suffix)]
 
 
 def _name(obj: Obj) -> str:

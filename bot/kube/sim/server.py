@@ -69,6 +69,7 @@ class SimApiServer:
         self.stopping = threading.Event()
         self._sockets: set[socket.socket] = set()
         self._sockets_lock = threading.Lock()
+        self._peak = 0
         self._httpd = _HttpServer((host, port), _Handler)
         self._httpd.api = self
         self._thread: threading.Thread | None = None
@@ -105,10 +106,22 @@ class SimApiServer:
             self._thread.join(timeout=10)
             self._thread = None
 
+    @property
+    def connections(self) -> int:
+        """Client connections open now (watch streams and idle keep-alive ones included)."""
+        with self._sockets_lock:
+            return len(self._sockets)
+
+    @property
+    def peak_connections(self) -> int:
+        with self._sockets_lock:
+            return self._peak
+
     def track(self, sock: socket.socket, *, open_: bool) -> None:
         with self._sockets_lock:
             if open_:
                 self._sockets.add(sock)
+                self._peak = max(self._peak, len(self._sockets))
             else:
                 self._sockets.discard(sock)
 

@@ -29,7 +29,11 @@ from bot.kube.status import container_image, replica_counts, revision_of, rollou
 from bot.kube.watching import Change, NamespaceWatch, WatchFailed
 
 POLL_SECONDS = 0.05
-"""How often (real time) the timeout is checked while no event arrives."""
+"""How soon (real time) the timeout is first checked again while no event arrives."""
+MAX_POLL_SECONDS = 1.0
+"""The longest wait between two looks at the timeout: a quiet rollout backs off to it, so a
+thousand rollouts waiting on slow pods do not wake a thousand threads twenty times a second
+(which made the cost of a rollout grow with how long it took)."""
 
 
 def follow_rollout(
@@ -63,8 +67,10 @@ def follow_rollout(
             yield from tracker.on_change(Change("pods", "ADDED", pod))
         yield from tracker.on_change(Change("deployments", "ADDED", current))
         deadline = clock.now() + timedelta(seconds=timeout)
+        poll = POLL_SECONDS
         while tracker.finished is None:
-            item = subscription.get(POLL_SECONDS)
+            item = subscription.get(poll)
+            poll = POLL_SECONDS if item is not None else min(MAX_POLL_SECONDS, poll * 2)
             if isinstance(item, WatchFailed):
                 raise item.error
             if item is not None:

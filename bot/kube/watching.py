@@ -25,6 +25,7 @@ from bot.kube.connection import Connection
 from bot.kube.errors import KubeError, ServerError, Where, translate
 from bot.kube.fetching import Obj, call_json
 from bot.kube.models import WatchStopped
+from bot.kube.watchcache import Cache, owner_deployment
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ class NamespaceWatch:
         self.conn = conn
         self.where = where
         self._lock = threading.Lock()
-        self._cache: dict[str, dict[str, Obj]] = {kind: {} for kind in KINDS}
+        self._cache = Cache(KINDS)
         self._synced = {kind: threading.Event() for kind in KINDS}
         self._tried = {kind: threading.Event() for kind in KINDS}
         self._subscribers: list[Subscription] = []
@@ -133,18 +134,7 @@ class NamespaceWatch:
                     f"listing {kind} in {self.where.describe()} did not finish in {deadline:g} s"
                 )
         with self._lock:
-            snapshot = {
-                kind: (
-                    {
-                        name: obj
-                        for name, obj in objs.items()
-                        if deployment is None or owner_deployment(kind, obj) == deployment
-                    }
-                    if kind in kinds
-                    else {}
-                )
-                for kind, objs in self._cache.items()
-            }
+            snapshot = self._cache.snapshot(deployment, kinds)
             subscription = Subscription(snapshot, deployment, kinds)
             if self._stop.is_set():  # stop() ran meanwhile and has told its subscribers
                 subscription.closed = True
@@ -226,8 +216,12 @@ class NamespaceWatch:
         )
         items = {_name(obj): obj for obj in body.get("items") or []}
         with self._lock:
-            old = self._cache[kind]
-            self._cache[kind] = items
+            old = dict(self._cache.objects(kind))
+            for name in old:
+                if name not in items:
+                    self._cache.pop(kind, name)
+            for obj in items.values():
+                self._cache.put(kind, obj)
             changes = [
                 Change(kind, "DELETED", obj) for name, obj in old.items() if name not in items
             ]
@@ -283,9 +277,9 @@ class NamespaceWatch:
                     continue
                 with self._lock:
                     if kind_of_event == "DELETED":
-                        self._cache[kind].pop(_name(obj), None)
+                        self._cache.pop(kind, _name(obj))
                     else:
-                        self._cache[kind][_name(obj)] = obj
+                        self._cache.put(kind, obj)
                     self._dispatch([Change(kind, str(kind_of_event), obj)])
         except KubeError:
             raise
@@ -360,26 +354,6 @@ class _Health:
                 time.monotonic() - self._since,
             )
         self._since, self._failures, self._warned_at = None, 0, None
-
-
-def owner_deployment(kind: str, obj: Obj) -> str | None:
-    """The Deployment an object belongs to: itself, a ReplicaSet's controller, or a Pod's
-    ReplicaSet's (named ``<deployment>-<pod-template-hash>`` by the deployment controller)."""
-    meta = obj.get("metadata") or {}
-    if kind == "deployments":
-        return str(meta.get("name", ""))
-    controller = next(
-        (ref for ref in meta.get("ownerReferences") or [] if ref.get("controller")), None
-    )
-    if controller is None:
-        return None
-    name = str(controller.get("name", ""))
-    if kind == "replicasets":
-        return name if controller.get("kind") == "Deployment" else None
-    suffix = "-" + str((meta.get("labels") or {}).get("pod-template-hash", ""))
-    if controller.get("kind") != "ReplicaSet" or len(suffix) == 1 or not name.endswith(suffix):
-        return None
-    return name[: -len(suffix)]
 
 
 def _name(obj: Obj) -> str:

@@ -1,12 +1,13 @@
-"""200 concurrent rollouts over 10 namespaces, watched by one process.
+"""200 (or 1000) concurrent rollouts over 10 namespaces, watched by one process.
 
 The simulated cluster runs in its own process; this process is the bot's side: one driver,
 200 rollouts followed at once. Printed: TCP connections open to the API server while they
 run (the shared watch keeps it at three per namespace, plus a few for ordinary requests),
-peak RSS, and CPU seconds per rollout. The baseline, measured in the same run, is what
+peak RSS, and CPU seconds per rollout, with the simulated cluster's CPU beside it so it is
+clear which side is measured. The baseline, measured in the same run, is what
 `kubectl rollout status` costs per rollout (one process each) on a sample of the rollouts.
 
-    uv run python benchmarks/many_rollouts.py [--namespaces 10] [--per-namespace 20]
+    uv run python benchmarks/many_rollouts.py [--namespaces 10] [--per-namespace 20|100]
 """
 
 from __future__ import annotations
@@ -65,6 +66,16 @@ def rss_kib(pid: int | str = "self") -> int:
     return 0
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of another process so far, from /proc (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(who: int) -> float:
     usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
@@ -99,15 +110,22 @@ def main() -> None:
         rss_before = rss_kib()
         rss_peak = rss_before
         cpu_before = cpu_seconds(resource.RUSAGE_SELF)
+        sim_cpu_before = process_cpu_seconds(sim.process.pid)
         succeeded: list[str] = []
         lock = threading.Lock()
         peak_connections = 0
 
+        failures: list[str] = []
+
         def follow(ns: str, name: str) -> None:
-            for event in views[ns].watch_rollout(name, timeout=600):
-                if isinstance(event, RolloutSucceeded):
-                    with lock:
-                        succeeded.append(f"{ns}/{name}")
+            try:
+                for event in views[ns].watch_rollout(name, timeout=600):
+                    if isinstance(event, RolloutSucceeded):
+                        with lock:
+                            succeeded.append(f"{ns}/{name}")
+            except Exception as err:
+                with lock:
+                    failures.append(f"{ns}/{name}: {type(err).__name__}: {err}")
 
         started = time.monotonic()
         for ns in namespaces:
@@ -126,6 +144,7 @@ def main() -> None:
             time.sleep(0.25)
         elapsed = time.monotonic() - started
         cpu = cpu_seconds(resource.RUSAGE_SELF) - cpu_before
+        sim_cpu = process_cpu_seconds(sim.process.pid) - sim_cpu_before
         root.close()
 
         # Baseline: kubectl rollout status, one process per rollout, on a sample.
@@ -166,6 +185,8 @@ def main() -> None:
         kubectl_cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - kubectl_cpu_before
 
     print(f"{len(succeeded)}/{total} rollouts succeeded in {elapsed:.1f}s")
+    if failures:
+        print(f"{len(failures)} follows failed, e.g. {failures[0]}")
     print(
         f"open connections to the API server (peak): {peak_connections}  "
         f"(= {peak_connections / args.namespaces:.1f} per namespace, {peak_connections / total:.2f} per rollout)"
@@ -175,6 +196,10 @@ def main() -> None:
         f"+{(rss_peak - rss_before) / 1024 / total * 1024:.1f} KiB per rollout)"
     )
     print(f"CPU: {cpu:.2f} s for {total} rollouts = {cpu / total * 1000:.1f} ms per rollout")
+    print(
+        f"simulated cluster's CPU meanwhile (its own process, not the bot): {sim_cpu:.2f} s "
+        f"= {sim_cpu / total * 1000:.1f} ms per rollout"
+    )
     print(
         f"baseline, kubectl rollout status on {len(sample)} rollouts: "
         f"{kubectl_cpu / len(sample) * 1000:.1f} ms CPU and one process of up to {kubectl_rss / 1024:.0f} MiB RSS per rollout"
@@ -189,6 +214,9 @@ def main() -> None:
         f"ratio whole-process memory, this process vs {total} kubectl processes: "
         f"{rss_peak / (kubectl_rss * total):.4f}"
     )
+    if len(succeeded) != total:
+        print(f"the scenario did not finish: {total - len(succeeded)} rollouts did not succeed")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

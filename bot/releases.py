@@ -58,7 +58,7 @@ class ReleaseWorkflow:
         )
         self._db = Database(engine, config)
         self._posted_head: ChainHead | None = None
-        self._external = ExternalWatch(config=config, clusters=clusters, events=events)
+        self._external = ExternalWatch(config=config, clusters=clusters, events=events, db=self._db)
         self._stopped_external: list[ExternalWatch] = []
         self._runner = RolloutRunner(
             db=self._db,
@@ -220,7 +220,7 @@ class ReleaseWorkflow:
             self._external.stop(timeout=0)
             self._stopped_external.append(self._external)
             self._external = ExternalWatch(
-                config=self._config, clusters=self._clusters, events=self._events
+                config=self._config, clusters=self._clusters, events=self._events, db=self._db
             )
 
     def close(self) -> None:

@@ -20,7 +20,7 @@ from typing import Protocol
 import psycopg
 from sqlalchemy import Engine
 
-from storage.pgsession import Connection, OwnSession, conninfo_for, first_line
+from storage.pgsession import Connection, OwnSession, SessionClosed, conninfo_for, first_line
 
 log = logging.getLogger(__name__)
 
@@ -81,16 +81,22 @@ class AdvisoryClaims:
         with self._lock:
             if release_id in self._held:
                 return False
-            try:
-                row = (
-                    self._connect()
-                    .execute("SELECT pg_try_advisory_lock(%s)", (claim_key(release_id),))
-                    .fetchone()
-                )
-            except psycopg.Error as err:
-                log.warning("cannot claim release %s: %s", release_id, first_line(err))
-                self._session.drop()
-                return False
+            row = None
+            for attempt in range(2):
+                try:
+                    row = (
+                        self._connect()
+                        .execute("SELECT pg_try_advisory_lock(%s)", (claim_key(release_id),))
+                        .fetchone()
+                    )
+                    break
+                except psycopg.Error as err:
+                    # A session the server ended says nothing about who follows the release:
+                    # open a new one (taking back this process's claims) and ask again.
+                    self._session.drop()
+                    if attempt or isinstance(err, SessionClosed):
+                        log.warning("cannot claim release %s: %s", release_id, first_line(err))
+                        return False
             if row and row[0]:
                 self._held.add(release_id)
                 return True

@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError
 
 from storage import writequeue
-from storage.errors import DatabaseUnavailable
+from storage.errors import ConnectionLost, DatabaseUnavailable
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
@@ -96,13 +96,24 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
 
 
 def _fail_closed(engine: Engine) -> None:
+    """Connection failures become ``DatabaseUnavailable``, except during the pool's pre-ping.
+
+    A pooled connection the server ended (``pg_terminate_backend``, a failover, a restarted
+    pooler) fails its pre-ping as a disconnect; SQLAlchemy then discards it and opens another,
+    and the caller never knows. Raising here would turn that healing into an outage. If the
+    fresh connection cannot be opened either, the database really is down, and the connect
+    failure that follows fails closed as usual.
+    """
     shown = redact(engine.url)
 
     @event.listens_for(engine, "handle_error")
     def _unavailable(context: ExceptionContext) -> None:
+        if context.is_pre_ping:
+            return
         if context.connection is None or context.is_disconnect:
             reason = str(context.original_exception).strip().splitlines()
-            raise DatabaseUnavailable(
+            error = ConnectionLost if context.connection is not None else DatabaseUnavailable
+            raise error(
                 shown, reason[0] if reason else type(context.original_exception).__name__
             ) from context.original_exception
 

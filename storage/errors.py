@@ -26,6 +26,12 @@ class DatabaseUnavailable(StorageError):
         )
 
 
+class ConnectionLost(DatabaseUnavailable):
+    """An open connection died under a statement (the server ended the session: a failover,
+    ``pg_terminate_backend``). The server rolled the transaction back, and the pool opens a
+    new connection for the next one, so the same unit of work may be run again at once."""
+
+
 class ReleaseLocked(StorageError):
     """Another release is active for the same service and environment."""
 

@@ -162,3 +162,19 @@ def transition_release(
     if holder is None:
         raise outcome
     raise _locked(holder) from outcome
+
+
+def latest_started(*, session: Session, service: str, environment: str) -> Release | None:
+    """The release that last began changing the Deployment (deploy or rollback), if any."""
+    statement = (
+        select(Release)
+        .where(
+            Release.service == service,
+            Release.environment == environment,
+            col(Release.started_at).is_not(None),
+        )
+        .order_by(col(Release.started_at).desc(), col(Release.created_at).desc())
+        .limit(1)
+        .execution_options(populate_existing=True)
+    )
+    return session.exec(statement).first()

@@ -1,5 +1,8 @@
 """``POST /hooks/build`` over HTTP: cap the body, verify it, hand it on, answer 202.
 
+A database that cannot be reached is 503 with ``Retry-After`` (CI retries); 422 means a
+field is wrong and retrying the same body never helps.
+
 The size cap is enforced twice: on ``Content-Length`` before reading (an honest sender is
 told at once) and while streaming (a chunked or lying sender cannot make the bot buffer more
 than 1 MiB).
@@ -17,11 +20,13 @@ from bot.clock import Clock
 from bot.hooks.build import MAX_BODY_BYTES, BuildAnnouncement, verify_build_request
 from bot.hooks.errors import HookRejected
 from bot.hooks.signing import delivery_key
-from bot.workflow.errors import Conflict, WorkflowError
+from bot.workflow.errors import Conflict, Unavailable, WorkflowError
 from bot.workflow.model import BuildOutcome, BuildStatus
-from storage.errors import BuildConflict
+from storage.errors import BuildConflict, DatabaseUnavailable
 
 PATH = "/hooks/build"
+RETRY_AFTER_SECONDS = 10
+"""What a 503 asks CI to wait: long enough for a pooler restart or a failover to finish."""
 
 
 BuildHandler = Callable[[BuildAnnouncement, str], BuildOutcome]
@@ -48,6 +53,13 @@ def build_hook_router(*, secret: bytes, clock: Clock, on_build: BuildHandler) ->
             )
         try:
             outcome = await run_in_threadpool(on_build, announcement, delivery_key(request.headers))
+        except (Unavailable, DatabaseUnavailable) as down:
+            # Nothing was recorded; the same request will work once the database is back.
+            return JSONResponse(
+                {"accepted": False, "error": getattr(down, "message", str(down))},
+                status_code=503,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
         except (BuildConflict, Conflict) as refused:
             return JSONResponse({"accepted": False, "error": str(refused)}, status_code=409)
         except WorkflowError as refused:

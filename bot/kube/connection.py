@@ -7,6 +7,7 @@ unreachable. Every request made through :class:`Connection` carries its timeouts
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from kubernetes import client, config
@@ -23,6 +24,9 @@ class Timeouts:
     read: float = 30.0
     watch_read: float = 90.0
     """A watch may be silent for long; past this it is treated as dropped and resumed."""
+    watch_seconds: int = 300
+    """The ``timeoutSeconds`` asked of the API server: it closes each watch after that long
+    (as kube-apiserver does with its own limit), and the watch resumes from where it was."""
 
     def request(self) -> tuple[float, float]:
         return (self.connect, self.read)
@@ -46,18 +50,51 @@ class ClusterConfig:
         return self.context or "current-context"
 
 
-class Connection:
-    """An ApiClient and the typed APIs built on it, plus the timeouts to use with them."""
+REQUEST_CONNECTIONS = 4
+"""Connections for ordinary requests (get, list, patch), however many rollouts run: more
+callers wait their turn for one instead of opening another each."""
+WATCH_CONNECTIONS = 64
+"""Idle watch connections kept for reuse; a stream holds its own while it runs."""
 
-    def __init__(self, api_client: client.ApiClient, *, label: str, timeouts: Timeouts) -> None:
+
+class Connection:
+    """Two ApiClients on one configuration, the typed APIs built on them, and the timeouts.
+
+    Watch streams hold a connection each for minutes, so they get a pool of their own
+    (``watch_apps``/``watch_core``: one connection per stream, three per namespace). All
+    other requests share a small pool that blocks when every connection is busy: at 1000
+    concurrent rollouts a pool that opens a connection per waiting caller held hundreds.
+    """
+
+    def __init__(
+        self,
+        api_client: client.ApiClient,
+        *,
+        label: str,
+        timeouts: Timeouts,
+        watch_client: client.ApiClient | None = None,
+    ) -> None:
         self.api_client = api_client
+        self.watch_client = watch_client or api_client
         self.label = label
         self.timeouts = timeouts
         self.apps = client.AppsV1Api(api_client)
         self.core = client.CoreV1Api(api_client)
+        self.watch_apps = client.AppsV1Api(self.watch_client)
+        self.watch_core = client.CoreV1Api(self.watch_client)
 
     def close(self) -> None:
         self.api_client.close()  # type: ignore[no-untyped-call]
+        if self.watch_client is not self.api_client:
+            self.watch_client.close()  # type: ignore[no-untyped-call]
+
+
+def _pooled(configuration: client.Configuration, size: int, *, block: bool) -> client.ApiClient:
+    configuration.connection_pool_maxsize = size
+    api_client = client.ApiClient(configuration)
+    # urllib3 passes this to every host's pool it creates: callers wait for a free connection.
+    api_client.rest_client.pool_manager.connection_pool_kw["block"] = block
+    return api_client
 
 
 def connect(cluster: ClusterConfig, timeouts: Timeouts | None = None) -> Connection:
@@ -88,4 +125,10 @@ def connect(cluster: ClusterConfig, timeouts: Timeouts | None = None) -> Connect
         ) from err
     # Connection errors surface at once; the driver decides about retrying with a delay.
     configuration.retries = False
-    return Connection(client.ApiClient(configuration), label=cluster.label, timeouts=timeouts)
+    watch_configuration = copy.copy(configuration)
+    return Connection(
+        _pooled(configuration, REQUEST_CONNECTIONS, block=True),
+        label=cluster.label,
+        timeouts=timeouts,
+        watch_client=_pooled(watch_configuration, WATCH_CONNECTIONS, block=False),
+    )

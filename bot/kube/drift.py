@@ -4,6 +4,10 @@ A person running `kubectl set image` or `kubectl rollout undo` moves the Deploym
 revision behind the bot's back; the release thread must say so. The bot registers the pod
 template it is about to write *before* writing it, so its own changes are recognised even
 when the watch reports them before the patch call returns.
+
+That record lives in this process only: it spares a database look-up for this process's own
+writes. Whether a change reported here came from another replica is the workflow's question,
+answered from the database (``bot.workflow.own_changes``).
 """
 
 from __future__ import annotations
@@ -93,7 +97,7 @@ def external_changes(
     Subscribes before returning, so nothing that happens after this call is missed.
     """
     detector = DriftDetector(own, container_of)
-    subscription = watch.subscribe()
+    subscription = watch.subscribe(kinds=("deployments",))
     for obj in subscription.snapshot["deployments"].values():
         detector.prime(obj)
     return _changes(watch, subscription, detector)

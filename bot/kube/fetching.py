@@ -8,13 +8,40 @@ would silently drop fields the client does not know.
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.kube.connection import Connection
-from bot.kube.errors import Where, translate
+from bot.kube.errors import TemporaryKubeError, Where, translate
 
 Obj = dict[str, Any]
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+MAX_READ_BACKOFF = 5.0
+
+
+def retry_reads(read: Callable[[], T], *, within: float, what: str) -> T:
+    """``read()``, again with backoff while it fails in a way that waiting can help, for up
+    to ``within`` real seconds; then its last error.
+
+    A read changes nothing, so repeating it is always safe; a busy API server answering one
+    GET after the read timeout must not fail a rollout whose deadline is minutes away.
+    """
+    deadline = time.monotonic() + within
+    delay = 0.2
+    while True:
+        try:
+            return read()
+        except TemporaryKubeError as err:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise
+            log.info("%s: %s; reading again in %.1f s", what, err.message, min(delay, left))
+            time.sleep(min(delay, left))
+            delay = min(MAX_READ_BACKOFF, delay * 2)
 
 
 def call_json(

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from bot.clock import Clock
 from bot.kube.errors import DeploymentDeleted, Where
-from bot.kube.fetching import Obj, get_deployment, is_controlled_by
+from bot.kube.fetching import Obj, get_deployment, is_controlled_by, retry_reads
 from bot.kube.models import (
     PodChanged,
     ReplicaSetChanged,
@@ -29,7 +29,11 @@ from bot.kube.status import container_image, replica_counts, revision_of, rollou
 from bot.kube.watching import Change, NamespaceWatch, WatchFailed
 
 POLL_SECONDS = 0.05
-"""How often (real time) the timeout is checked while no event arrives."""
+"""How soon (real time) the timeout is first checked again while no event arrives."""
+MAX_POLL_SECONDS = 1.0
+"""The longest wait between two looks at the timeout: a quiet rollout backs off to it, so a
+thousand rollouts waiting on slow pods do not wake a thousand threads twenty times a second
+(which made the cost of a rollout grow with how long it took)."""
 
 
 def follow_rollout(
@@ -42,12 +46,15 @@ def follow_rollout(
     timeout: float,
 ) -> Iterator[RolloutEvent]:
     """Yield progress until success, failure (progress deadline) or ``timeout`` seconds."""
-    subscription = watch.subscribe()
+    what = f'following deployment "{deployment}" in {where.describe()}'
+    subscription = retry_reads(lambda: watch.subscribe(deployment), within=timeout, what=what)
     try:
         tracker = _Tracker(deployment, container)
         # The shared cache may not have seen a patch made a moment ago; reading the object
         # afresh (as kubectl's list does) sets the generation below which states are stale.
-        fresh = get_deployment(watch.conn, where, deployment)
+        fresh = retry_reads(
+            lambda: get_deployment(watch.conn, where, deployment), within=timeout, what=what
+        )
         tracker.min_generation = _generation(fresh)
         cached = subscription.snapshot["deployments"].get(deployment)
         current = (
@@ -60,8 +67,10 @@ def follow_rollout(
             yield from tracker.on_change(Change("pods", "ADDED", pod))
         yield from tracker.on_change(Change("deployments", "ADDED", current))
         deadline = clock.now() + timedelta(seconds=timeout)
+        poll = POLL_SECONDS
         while tracker.finished is None:
-            item = subscription.get(POLL_SECONDS)
+            item = subscription.get(poll)
+            poll = POLL_SECONDS if item is not None else min(MAX_POLL_SECONDS, poll * 2)
             if isinstance(item, WatchFailed):
                 raise item.error
             if item is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -45,6 +45,8 @@ from bot.workflow.model import ReleaseView
 log = logging.getLogger(__name__)
 
 EDIT_INTERVAL = timedelta(seconds=2)
+TROUBLES_KEPT = 1000
+"""Threads whose told pod troubles are remembered; a thread older than that is long over."""
 POST_INTERVAL = timedelta(seconds=1)
 
 
@@ -63,7 +65,6 @@ class _Thread:
     dirty: bool = False
     shown_at: datetime | None = None
     shown: list[dict[str, Any]] | None = None
-    troubles: set[tuple[str, str]] = field(default_factory=set)
     borrowed: bool = False
     """Another release's message (an automatic rollback under the release that failed):
     replies go into its thread, its parent is never edited with this release's state."""
@@ -87,6 +88,8 @@ class SlackPresenter:
         self._edit_interval = edit_interval
         self._pacer = ChannelPacer(post_interval)
         self._threads: dict[uuid.UUID, _Thread] = {}
+        self._troubles: dict[uuid.UUID, set[tuple[str, str]]] = {}
+        """(pod, reason) already told, per thread (the id of the release that owns it)."""
         self._lock = threading.RLock()
         self._stopping = threading.Event()
         self._ticker: threading.Thread | None = None
@@ -197,9 +200,14 @@ class SlackPresenter:
             case RolloutProgressed(release=r):
                 self._show(r)
             case PodTrouble(release=r, pod=pod, reason=reason):
-                thread = self._show(r)
-                if (pod, reason) not in thread.troubles:
-                    thread.troubles.add((pod, reason))
+                self._show(r)
+                # Keyed by the Slack thread, not the release: an automatic rollback reports
+                # in the failed release's thread and still sees the bad pods it replaces.
+                told = self._troubles.setdefault(r.in_thread_of or r.id, set())
+                while len(self._troubles) > TROUBLES_KEPT:
+                    del self._troubles[next(iter(self._troubles))]
+                if (pod, reason) not in told:
+                    told.add((pod, reason))
                     self._reply(r, text.pod_trouble(pod, reason))
             case RolloutFinished(release=r):
                 self._show(r)

@@ -6,10 +6,12 @@ across a cluster call; storage's errors become the refusals a person can act on.
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
@@ -19,10 +21,17 @@ from bot.config import ReleasebotConfig
 from bot.workflow.errors import BadRequest, Conflict, Unavailable
 from bot.workflow.model import Progress, ReleaseView
 from bot.workflow.views import to_view
-from storage.errors import DatabaseUnavailable, ReleaseLocked, StaleState
+from storage.errors import ConnectionLost, DatabaseUnavailable, ReleaseLocked, StaleState
 from storage.models import Release
 from storage.releases import get_release
 from storage.votes import active_votes
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+LOST_CONNECTION_ATTEMPTS = 3
+"""How often a unit of work is run when its connection dies under it: a session the server
+ended is replaced at the next checkout, so the second attempt normally succeeds."""
 
 
 class Database:
@@ -61,6 +70,22 @@ class Database:
                 "someone acted on it first."
             ) from err
 
+    def again_if_lost(self, work: Callable[[], T], what: str) -> T:
+        """Run ``work`` (which opens its own sessions) again when a connection died under it.
+
+        The server rolled the interrupted transaction back, so running the work again does
+        nothing twice; without this, a rollout caught by a failover would sit until the
+        leader's sweep found it. A database that stays down fails as before.
+        """
+        for attempt in range(1, LOST_CONNECTION_ATTEMPTS + 1):
+            try:
+                return work()
+            except Unavailable as err:
+                if attempt == LOST_CONNECTION_ATTEMPTS or not _lost(err):
+                    raise
+                log.info("the database connection was lost while %s; trying again", what)
+        raise AssertionError("unreachable")
+
     def release(self, session: Session, release_id: uuid.UUID) -> Release:
         release = get_release(session=session, release_id=release_id)
         if release is None:
@@ -80,6 +105,15 @@ class Database:
     def set_progress(self, release_id: uuid.UUID, progress: Progress) -> None:
         with self._lock:
             self._progress[release_id] = progress
+
+
+def _lost(err: BaseException) -> bool:
+    cause: BaseException | None = err
+    while cause is not None:
+        if isinstance(cause, ConnectionLost):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def _thread_owner(session: Session, release: Release) -> uuid.UUID | None:

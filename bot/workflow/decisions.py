@@ -63,6 +63,14 @@ class Decisions:
         return view
 
     def vote(self, *, actor: Actor, release_id: uuid.UUID, decision: VoteDecision) -> ReleaseView:
+        """A vote is idempotent (the same voter's second vote is not counted again), so one
+        whose connection died under it is simply cast again."""
+        return self.db.again_if_lost(
+            lambda: self._vote(actor=actor, release_id=release_id, decision=decision),
+            f"recording a vote on release {release_id}",
+        )
+
+    def _vote(self, *, actor: Actor, release_id: uuid.UUID, decision: VoteDecision) -> ReleaseView:
         now = self.clock.now()
         approved = False
         expired = self._expire_if_due(release_id)

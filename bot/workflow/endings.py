@@ -15,6 +15,7 @@ from bot.workflow import audit
 from bot.workflow.database import Database
 from bot.workflow.errors import WorkflowError
 from bot.workflow.events import EventSink, RolloutFinished
+from bot.workflow.model import ReleaseView
 from storage.models import Release, ReleaseKind, ReleaseState
 from storage.releases import transition_release
 
@@ -74,7 +75,8 @@ class Endings:
     ) -> Release | None:
         """Move ``expected`` to ``new`` (the audit action is ``rollout_<new>`` unless named)
         and publish it; ``None`` when the release had moved on."""
-        try:
+
+        def move() -> tuple[Release, ReleaseView]:
             with self.db.session() as session:
                 release = transition_release(
                     session=session,
@@ -94,7 +96,10 @@ class Endings:
                     error=error,
                     by_release=by_release,
                 )
-                view = self.db.view(session, release)
+                return release, self.db.view(session, release)
+
+        try:
+            release, view = self.db.again_if_lost(move, f"ending release {release_id}")
         except WorkflowError:
             return None
         self.events.publish(RolloutFinished(view))

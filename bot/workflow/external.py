@@ -2,8 +2,9 @@
 
 One thread per environment follows the driver's ``external_changes`` for the Deployments of
 the services allowed there. The subscription is made before :meth:`ExternalWatch.start`
-returns, so a change made right after is reported; the bot's own patches and undos are
-recognised by the driver and never reported.
+returns, so a change made right after is reported. The bot's own patches and undos, by any
+replica, are recognised against the database (:mod:`bot.workflow.own_changes`) and never
+reported; the driver already drops the ones this very process made.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from collections.abc import Iterator
 from bot.config import ReleasebotConfig, Service
 from bot.kube.models import ExternalChange as KubeChange
 from bot.kube.models import WatchStopped
+from bot.workflow.database import Database
+from bot.workflow.errors import WorkflowError
 from bot.workflow.events import EventSink, ExternalChange
+from bot.workflow.own_changes import is_own_change
 from bot.workflow.ports import ClusterProvider
 
 log = logging.getLogger(__name__)
@@ -26,9 +30,15 @@ RETRY_SECONDS = 5.0
 
 class ExternalWatch:
     def __init__(
-        self, *, config: ReleasebotConfig, clusters: ClusterProvider, events: EventSink
+        self,
+        *,
+        config: ReleasebotConfig,
+        clusters: ClusterProvider,
+        events: EventSink,
+        db: Database,
     ) -> None:
         self._config = config
+        self._db = db
         self._clusters = clusters
         self._events = events
         self._stopping = threading.Event()
@@ -102,7 +112,7 @@ class ExternalWatch:
 
     def _publish(self, environment: str, services: dict[str, Service], change: KubeChange) -> None:
         service = services.get(change.deployment)
-        if service is None:
+        if service is None or self._is_own(environment, service, change):
             return
         self._events.publish(
             ExternalChange(
@@ -115,3 +125,24 @@ class ExternalWatch:
                 new_revision=change.new_revision,
             )
         )
+
+    def _is_own(self, environment: str, service: Service, change: KubeChange) -> bool:
+        """Asked of the database; when it cannot answer, the channel is told (a change a
+        person made must never go unmentioned)."""
+
+        def ask() -> bool:
+            with self._db.session() as session:
+                return is_own_change(
+                    session, service=service.name, environment=environment, change=change
+                )
+
+        try:
+            return self._db.again_if_lost(ask, f"checking a change of {service.name}")
+        except WorkflowError as err:
+            log.warning(
+                "cannot tell whether %s in %s was changed by releasebot (%s); reporting it",
+                service.name,
+                environment,
+                err.message,
+            )
+            return False

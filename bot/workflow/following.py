@@ -99,5 +99,8 @@ class RolloutFollower:
         self.events.publish(PodTrouble(self._snapshot(release_id), pod, reason))
 
     def _snapshot(self, release_id: uuid.UUID) -> ReleaseView:
-        with self.db.session() as session:
-            return self.db.view(session, self.db.release(session, release_id))
+        def read() -> ReleaseView:
+            with self.db.session() as session:
+                return self.db.view(session, self.db.release(session, release_id))
+
+        return self.db.again_if_lost(read, f"reading release {release_id}")

@@ -130,6 +130,16 @@ class ReleaseRequests:
             try:
                 self._deploy_announced(view, environment, order)
             except WorkflowError as err:
+                if self._deploying_already(build, environment):
+                    # The same build reached this bot twice (CI retried while the first was
+                    # still handled): its own release holds the environment, all is well.
+                    log.info(
+                        "%s %s is being deployed to %s already",
+                        build.service,
+                        build.version,
+                        environment,
+                    )
+                    continue
                 log.info(
                     "%s %s not deployed to %s: %s",
                     build.service,
@@ -162,6 +172,18 @@ class ReleaseRequests:
             target=build.version,
             reason=f"continuous deployment of {build.version}",
         )
+
+    def _deploying_already(self, build: BuildAnnouncement, environment: str) -> bool:
+        """Whether the release holding ``environment`` deploys this very build; a refusal
+        must never name the release of the build it refuses."""
+        try:
+            with self.db.session() as session:
+                holder = active_release(
+                    session=session, service=build.service, environment=environment
+                )
+        except WorkflowError:
+            return False
+        return holder is not None and holder.digest == build.digest
 
     def request_deploy(
         self,

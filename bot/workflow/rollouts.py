@@ -197,7 +197,10 @@ class RolloutRunner:
             self._claims.free(job.release_id)
 
     def _run(self, job: Job) -> None:
-        release = self._load(job.release_id) if job.resumed else self._begin(job)
+        release = self._db.again_if_lost(
+            (lambda: self._load(job.release_id)) if job.resumed else (lambda: self._begin(job)),
+            f"starting release {job.release_id}",
+        )
         if release is None or release.state is not ReleaseState.ROLLING_OUT:
             return
         with self._lock:

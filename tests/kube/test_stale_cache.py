@@ -29,7 +29,7 @@ class LaggingWatch:
         self._watch = watch
         self._early = early
 
-    def subscribe(self) -> Subscription:
+    def subscribe(self, deployment: str | None = None) -> Subscription:
         return self._early
 
     def unsubscribe(self, subscription: Subscription) -> None:
@@ -42,7 +42,7 @@ def test_a_stale_cached_success_is_not_taken_for_the_new_rollout(
     create_deployment("api", "shop/api:1", progressDeadlineSeconds=30)
     settle(sim)
     watch = driver.namespace_watch()
-    early = watch.subscribe()
+    early = watch.subscribe("api")
     assert early.snapshot["deployments"]["api"]["status"]["updatedReplicas"] == 3
 
     sim.cluster.images.set("shop/api:broken", PodBehaviour.bad_image())

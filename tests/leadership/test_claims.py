@@ -148,3 +148,27 @@ def test_closed_claims_and_leader_lock_never_open_a_new_session(pg_url: str) -> 
     assert not claims.try_claim(uuid.uuid4())
     assert not lock.hold()
     assert claims.backend_pid is None and lock.backend_pid is None
+
+
+def test_a_claim_tried_on_a_session_the_server_ended_is_taken_on_a_new_one(
+    pg_url: str, postgres_admin: str
+) -> None:
+    """A dead session is not "claimed elsewhere": the claim is asked again on a new session,
+    which also takes back what this process already held."""
+    engine = make_engine(pg_url)
+    mine, theirs = release_claims(engine), release_claims(engine)
+    engine.dispose()
+    assert isinstance(mine, AdvisoryClaims)
+    held, new = uuid.uuid4(), uuid.uuid4()
+    try:
+        assert mine.try_claim(held)
+        old_pid = mine.backend_pid
+        assert old_pid is not None
+        terminate(postgres_admin, old_pid)
+        assert mine.try_claim(new)
+        assert mine.backend_pid not in (None, old_pid)
+        assert not theirs.try_claim(held), "the claim held before was taken back"
+        assert not theirs.try_claim(new)
+    finally:
+        mine.close()
+        theirs.close()

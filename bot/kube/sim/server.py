@@ -27,6 +27,7 @@ from bot.kube.sim.apistatus import (
 )
 from bot.kube.sim.cluster import SimulatedCluster
 from bot.kube.sim.endpoints import Call, Endpoints
+from bot.kube.sim.faults import Faults
 from bot.kube.sim.rbac import Identity, TokenRules, authenticate
 from bot.kube.sim.routing import DiscoveryPath, ResourcePath, parse
 from bot.kube.sim.store import Obj
@@ -64,9 +65,11 @@ class SimApiServer:
         self.latency = latency
         self.endpoints = Endpoints(cluster)
         self.watches = WatchStreamer(cluster)
+        self.faults = Faults()
         self.stopping = threading.Event()
         self._sockets: set[socket.socket] = set()
         self._sockets_lock = threading.Lock()
+        self._peak = 0
         self._httpd = _HttpServer((host, port), _Handler)
         self._httpd.api = self
         self._thread: threading.Thread | None = None
@@ -103,10 +106,22 @@ class SimApiServer:
             self._thread.join(timeout=10)
             self._thread = None
 
+    @property
+    def connections(self) -> int:
+        """Client connections open now (watch streams and idle keep-alive ones included)."""
+        with self._sockets_lock:
+            return len(self._sockets)
+
+    @property
+    def peak_connections(self) -> int:
+        with self._sockets_lock:
+            return self._peak
+
     def track(self, sock: socket.socket, *, open_: bool) -> None:
         with self._sockets_lock:
             if open_:
                 self._sockets.add(sock)
+                self._peak = max(self._peak, len(self._sockets))
             else:
                 self._sockets.discard(sock)
 
@@ -190,6 +205,10 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         query = dict(parse_qsl(url.query, keep_blank_values=True))
         accept = self.headers.get("Accept") or JSON
+        fault = api.faults.take(method, is_watch(query) or "/watch/" in url.path)
+        if fault.drop or (fault.stall and api.stopping.wait(fault.stall)):
+            self.close_connection = True
+            return
         try:
             identity = api.identify(self.headers.get("Authorization"))
             where = parse(url.path)
@@ -245,6 +264,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", JSON)
         self.send_header("Transfer-Encoding", "chunked")
         self.send_header("Cache-Control", "no-cache, private")
+        # The stream ends with the connection: say so, or the client's pool reuses a socket
+        # this server is about to close and its next request fails for nothing.
+        self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.flush()
 

@@ -78,6 +78,8 @@ class WatchStreamer:
         self._stopping = threading.Event()
         self._open: dict[int, Watcher] = {}
         self._lock = threading.Lock()
+        self.opened_total = 0
+        """Watches opened since the server started: a test sees a client come back."""
 
     @property
     def open_count(self) -> int:
@@ -105,6 +107,7 @@ class WatchStreamer:
             return OpenWatch(None, {"type": "ERROR", "object": too_old(err.message)}, -1, 0)
         with self._lock:
             self._open[id(watcher)] = watcher
+            self.opened_total += 1
         if self._stopping.is_set():
             self.store.stop_watch(watcher)
         if query.get("sendInitialEvents") != "true":

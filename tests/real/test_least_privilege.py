@@ -22,7 +22,7 @@ from kubernetes import client
 
 from bot.kube.connection import ClusterConfig, Timeouts
 from bot.kube.driver import Cluster
-from bot.kube.errors import Forbidden
+from bot.kube.errors import Forbidden, KubeError
 from bot.kube.models import ExternalChange, RolloutSucceeded
 from bot.kube.sim.behaviour import PodBehaviour
 from bot.kube.sim.samples import deployment_manifest
@@ -146,6 +146,8 @@ def the_job(driver: Cluster, plane: ControlPlane, namespace: str) -> list[tuple[
             action()
         except Forbidden as err:
             refused.append((name, str(err)))
+        except KubeError:
+            pass  # a knock-on effect of an earlier refusal (nothing deployed, nothing to undo)
 
     step("state", lambda: driver.state("web"))
     step("history", lambda: driver.history("web"))

@@ -7,8 +7,8 @@ unreachable. Every request made through :class:`Connection` carries its timeouts
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from kubernetes import client, config
 from kubernetes.config.config_exception import ConfigException
@@ -74,8 +74,8 @@ def connect(cluster: ClusterConfig, timeouts: Timeouts | None = None) -> Connect
         if cluster.in_cluster:
             # The token is re-read as it rotates (projected tokens last an hour by default).
             InClusterConfigLoader(  # type: ignore[no-untyped-call]
-                token_filename=os.path.join(cluster.service_account_dir, "token"),
-                cert_filename=os.path.join(cluster.service_account_dir, "ca.crt"),
+                token_filename=str(Path(cluster.service_account_dir) / "token"),
+                cert_filename=str(Path(cluster.service_account_dir) / "ca.crt"),
                 try_refresh_token=True,
             ).load_and_set(client_configuration=configuration)
         else:

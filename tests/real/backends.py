@@ -124,7 +124,9 @@ def sim_backend(tmp_path: Path, namespace: str) -> Iterator[Backend]:
     ) as sim:
         api = config.new_client_from_config(config_file=str(sim.kubeconfig), context=sim.context)
         try:
-            yield Backend("sim", sim.kubeconfig, sim.context, namespace, api, sim.cluster.images.set)
+            yield Backend(
+                "sim", sim.kubeconfig, sim.context, namespace, api, sim.cluster.images.set
+            )
         finally:
             api.close()  # type: ignore[no-untyped-call]
 

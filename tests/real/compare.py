@@ -8,6 +8,7 @@ kubelet's pod events have nothing to be compared with.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from typing import Any
@@ -48,7 +49,7 @@ def events_view(backend: Backend, names: set[str]) -> dict[str, Any]:
     items = backend.core.list_namespaced_event(backend.namespace).items
     events = [backend.api.sanitize_for_serialization(e) for e in items]
     by_object: dict[str, list[tuple[str, str]]] = {}
-    counts: Counter[tuple[str, str, str]] = Counter()
+    counts: Counter[str] = Counter()
     for event in sorted(events, key=_when):
         source = (event.get("source") or {}).get("component") or event.get("reportingComponent")
         if source not in CONTROLLERS:
@@ -59,7 +60,7 @@ def events_view(backend: Backend, names: set[str]) -> dict[str, Any]:
         message = re.sub(r"Created pod: \S+|Deleted pod: \S+", _pod, event.get("message", ""))
         key = f"{obj['kind']}/{obj['name']}"
         for _ in range(int(event.get("count") or 1)):
-            counts[(key, event["reason"], message)] += 1
+            counts[f"{key} {event['reason']}: {message}"] += 1
         if obj["kind"] == "Deployment":
             by_object.setdefault(key, []).append((event["reason"], message))
     return {"deployment": by_object, "counts": dict(sorted(counts.items()))}
@@ -77,14 +78,25 @@ def _when(event: Obj) -> tuple[str, str]:
 
 
 def snapshot(backend: Backend, name: str) -> Obj:
+    """The scenario's outcome, with each pod-template-hash replaced by its template's image:
+    the sim's hash is not upstream's (see the README), and naming the ReplicaSet by what it
+    runs lets every other field be compared."""
     deployment = backend.deployment(name)
-    sets = sorted(backend.replica_sets(name), key=lambda rs: rs["metadata"]["name"])
+    sets = backend.replica_sets(name)
     names = {name} | {rs["metadata"]["name"] for rs in sets}
-    return {
+    view = {
         "deployment": deployment_view(deployment),
         "replicasets": [replica_set_view(rs) for rs in sets],
         "events": events_view(backend, names),
     }
+    text = json.dumps(view)
+    for rs in sets:
+        digest = rs["metadata"]["labels"]["pod-template-hash"]
+        image = rs["spec"]["template"]["spec"]["containers"][0]["image"].rsplit(":", 1)[-1]
+        text = text.replace(digest, f"<hash of {image}>")
+    result: Obj = json.loads(text)
+    result["replicasets"].sort(key=lambda rs: rs["metadata"]["name"])
+    return result
 
 
 def differences(sim: Any, real: Any, path: str = "") -> list[str]:
@@ -101,5 +113,9 @@ def differences(sim: Any, real: Any, path: str = "") -> list[str]:
                 out.extend(differences(sim[key], real[key], where))
         return out
     if isinstance(sim, list) and isinstance(real, list) and len(sim) == len(real):
-        return [d for i, (a, b) in enumerate(zip(sim, real)) for d in differences(a, b, f"{path}[{i}]")]
+        return [
+            d
+            for i, (a, b) in enumerate(zip(sim, real, strict=False))
+            for d in differences(a, b, f"{path}[{i}]")
+        ]
     return [] if sim == real else [f"{path}: sim {sim!r} != real {real!r}"]

@@ -62,7 +62,9 @@ def rbac_documents(namespace: str, drop: tuple[str, str] | None = None) -> list[
 def role_verbs() -> list[tuple[str, str]]:
     docs = yaml.safe_load_all((ROOT / "deploy" / "rbac.yaml").read_text())
     (role,) = [d for d in docs if d and d["kind"] == "Role"]
-    return [(res, verb) for rule in role["rules"] for res in rule["resources"] for verb in rule["verbs"]]
+    return [
+        (res, verb) for rule in role["rules"] for res in rule["resources"] for verb in rule["verbs"]
+    ]
 
 
 def apply(plane: ControlPlane, docs: list[Obj]) -> None:
@@ -104,9 +106,13 @@ def scene(
     if SA_NAMESPACE not in {n.metadata.name for n in core.list_namespace().items}:
         core.create_namespace({"metadata": {"name": SA_NAMESPACE}})
     apps = client.AppsV1Api(plane.api)
-    apps.create_namespaced_deployment(namespace, deployment_manifest("web", image=f"{REPO}:1", replicas=2))
+    apps.create_namespaced_deployment(
+        namespace, deployment_manifest("web", image=f"{REPO}:1", replicas=2)
+    )
     wait_until(
-        lambda: complete(plane.api.sanitize_for_serialization(apps.read_namespaced_deployment("web", namespace))),
+        lambda: complete(
+            plane.api.sanitize_for_serialization(apps.read_namespaced_deployment("web", namespace))
+        ),
         what="web to roll out",
         timeout=30,
     )
@@ -151,7 +157,10 @@ def the_job(driver: Cluster, plane: ControlPlane, namespace: str) -> list[tuple[
 
     step("state", lambda: driver.state("web"))
     step("history", lambda: driver.history("web"))
-    step("deploy", lambda: driver.deploy("web", image=f"{REPO}:2", change_cause="v2", release_id="r2"))
+    step(
+        "deploy",
+        lambda: driver.deploy("web", image=f"{REPO}:2", change_cause="v2", release_id="r2"),
+    )
     step("watch_rollout", lambda: list(driver.watch_rollout("web", timeout=30)))
     step("undo", lambda: driver.undo("web"))
     step("pause", lambda: driver.pause("web"))

@@ -45,8 +45,17 @@ def rollout(
     try:
         driver.deploy("web", image=image, change_cause=f"deploy {image}", release_id=f"r-{image}")
         kubectl = subprocess.Popen(
-            [str(KUBECTL), "--kubeconfig", str(backend.kubeconfig), "-n", backend.namespace]
-            + ["rollout", "status", "deployment/web", f"--timeout={int(timeout)}s"],
+            [
+                str(KUBECTL),
+                "--kubeconfig",
+                str(backend.kubeconfig),
+                "-n",
+                backend.namespace,
+                "rollout",
+                "status",
+                "deployment/web",
+                f"--timeout={int(timeout)}s",
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -126,6 +135,9 @@ def test_undo_and_history_agree_with_kubectl(backend: Backend) -> None:
         after = [e.revision for e in driver.history("web").entries]
         assert after == [1, 3, 4], "rolling back re-uses revision 2's ReplicaSet as revision 4"
         skipped = backend.kubectl("rollout", "undo", "deployment/web", "--to-revision=4")
-        assert skipped.stdout.strip() == "deployment.apps/web skipped rollback (current template already matches revision 4)"
+        assert (
+            skipped.stdout.strip()
+            == "deployment.apps/web skipped rollback (current template already matches revision 4)"
+        )
     finally:
         driver.close()

@@ -58,6 +58,7 @@ def roll_then_undo(backend: Backend) -> None:
 def run(backend: Backend, scenario: Scenario) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
     backend.set_image(f"{REPO}:*", PodBehaviour.ready(after=0.3))
     backend.set_image(f"{REPO}:broken", PodBehaviour.bad_image())
+    log = WatchLog(backend, "web").start()
     backend.create(
         "web",
         image=f"{REPO}:1",
@@ -66,7 +67,6 @@ def run(backend: Backend, scenario: Scenario) -> tuple[dict[str, Any], list[tupl
         max_unavailable=0,
         progress_deadline_seconds=4,
     )
-    log = WatchLog(backend, "web").start()
     backend.settle("web")
     scenario(backend)
     log.stop()

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import IO
 
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
@@ -98,8 +99,8 @@ class ControlPlane:
             core.create_namespaced_config_map(namespace, body)
 
 
-def _read_lines(stream: object, sink: queue.Queue[str]) -> None:
-    for line in stream:  # type: ignore[attr-defined]
+def _read_lines(stream: IO[str], sink: queue.Queue[str]) -> None:
+    for line in stream:
         sink.put(line.rstrip("\n"))
 
 
@@ -107,12 +108,13 @@ def _read_lines(stream: object, sink: queue.Queue[str]) -> None:
 def run_control_plane(workdir: Path, *, context: str = "real") -> Iterator[ControlPlane]:
     """Start the binary, wait for its ready line, and stop it with SIGTERM at the end."""
     kubeconfig = workdir / "kubeconfig"
-    proc = subprocess.Popen(
-        [str(BINARY), "--kubeconfig", str(kubeconfig), "--context", context],
-        stdout=subprocess.PIPE,
-        stderr=open(workdir / "controlplane.log", "w"),  # noqa: SIM115 - the child owns it
-        text=True,
-    )
+    with open(workdir / "controlplane.log", "w") as log:
+        proc = subprocess.Popen(
+            [str(BINARY), "--kubeconfig", str(kubeconfig), "--context", context],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
     lines: queue.Queue[str] = queue.Queue()
     assert proc.stdout is not None
     threading.Thread(target=_read_lines, args=(proc.stdout, lines), daemon=True).start()

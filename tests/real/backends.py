@@ -23,6 +23,7 @@ from bot.kube.sim.behaviour import PodBehaviour
 from bot.kube.sim.samples import deployment_manifest
 from bot.kube.sim.serve import run_simulated_cluster
 from tests.conftest import KUBECTL
+from tests.parity.scene import complete, stuck
 from tests.realcluster import ControlPlane
 from tests.waiting import wait_until
 
@@ -97,24 +98,6 @@ class Backend:
             timeout=timeout,
             interval=0.1,
         )
-
-
-def complete(d: Obj) -> bool:
-    status = d.get("status") or {}
-    replicas = d["spec"].get("replicas", 1)
-    return bool(
-        d["metadata"].get("generation") == status.get("observedGeneration")
-        and status.get("updatedReplicas", 0) == replicas
-        and status.get("replicas", 0) == replicas
-        and status.get("availableReplicas", 0) == replicas
-    )
-
-
-def stuck(d: Obj) -> bool:
-    return any(
-        c.get("reason") == "ProgressDeadlineExceeded"
-        for c in (d.get("status") or {}).get("conditions") or []
-    )
 
 
 @contextmanager

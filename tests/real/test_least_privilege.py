@@ -27,7 +27,8 @@ from bot.kube.models import ExternalChange, RolloutSucceeded
 from bot.kube.sim.behaviour import PodBehaviour
 from bot.kube.sim.samples import deployment_manifest
 from tests.conftest import KUBECTL
-from tests.real.backends import REPO, complete
+from tests.parity.scene import complete
+from tests.real.backends import REPO
 from tests.realcluster import ControlPlane
 from tests.waiting import wait_until
 

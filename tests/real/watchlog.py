@@ -12,7 +12,7 @@ from typing import Any
 
 from kubernetes import watch
 
-from tests.parity.scene import resolve
+from tests.parity.scene import limits
 from tests.real.backends import Backend
 
 Obj = dict[str, Any]
@@ -103,13 +103,7 @@ class WatchLog:
     def _check(self) -> None:
         if not self.deployments or not self._live.is_set():
             return
-        spec = self.deployments[-1]["spec"]
-        replicas = int(spec.get("replicas", 1))
-        rolling = (spec.get("strategy") or {}).get("rollingUpdate") or {}
-        surge = resolve(rolling.get("maxSurge", "25%"), replicas, round_up=True)
-        unavailable = resolve(rolling.get("maxUnavailable", "25%"), replicas, round_up=False)
-        if surge == 0 and unavailable == 0:
-            unavailable = 1
+        replicas, surge, unavailable = limits(self.deployments[-1]["spec"])
         ready = sum(1 for pod in self._pods.values() if _ready(pod))
         rs_total = sum(int(rs["spec"].get("replicas", 0)) for rs in self._sets.values())
         self.checked += 1

@@ -10,6 +10,9 @@
   while moving time a second at a time.
 - ``kubectl``: runs the real kubectl against it: ``kubectl("get", "deploy", "-o", "json")``
   returns the CompletedProcess (text, not checked; pass ``check=True`` to raise).
+- ``control_plane``: the real kube-apiserver and controllers of tests/controlplane/, started
+  once per session (:mod:`tests.realcluster`); tests that use it are marked ``realcluster``
+  and skip, with the reason, where Go or the built binary is absent.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from bot.kube.connection import ClusterConfig, Timeouts
 from bot.kube.driver import Cluster
 from bot.kube.models import RolloutEvent
 from bot.kube.sim.serve import SimHandle, run_simulated_cluster
+from tests.realcluster import ControlPlane, missing_reason, run_control_plane
 
 SIM_NAMESPACE = "apps"
 KUBECTL = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "kubectl"
@@ -102,3 +106,12 @@ def kubectl(sim: SimHandle) -> Kubectl:
         )
 
     return run
+
+
+@pytest.fixture(scope="session")
+def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
+    reason = missing_reason()
+    if reason:
+        pytest.skip(reason)
+    with run_control_plane(tmp_path_factory.mktemp("controlplane")) as plane:
+        yield plane

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from pathlib import Path
 
 from kubernetes import client, config
 from kubernetes.config.config_exception import ConfigException
+from kubernetes.config.incluster_config import InClusterConfigLoader
 
 from bot.kube.errors import PermanentKubeError
 
 IN_CLUSTER_CONTEXT = "in-cluster"
+SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,9 @@ class ClusterConfig:
     context: str | None = None
     kubeconfig: str | None = None
     in_cluster: bool = False
+    service_account_dir: str = SERVICE_ACCOUNT_DIR
+    """In a pod: where the kubelet mounts the token and CA. Tests point it elsewhere to run
+    the in-cluster path against a real apiserver without writing to the machine's /var."""
 
     @property
     def label(self) -> str:
@@ -103,9 +109,12 @@ def connect(cluster: ClusterConfig, timeouts: Timeouts | None = None) -> Connect
     configuration = client.Configuration()
     try:
         if cluster.in_cluster:
-            config.load_incluster_config(  # type: ignore[no-untyped-call]
-                client_configuration=configuration
-            )
+            # The token is re-read as it rotates (projected tokens last an hour by default).
+            InClusterConfigLoader(  # type: ignore[no-untyped-call]
+                token_filename=str(Path(cluster.service_account_dir) / "token"),
+                cert_filename=str(Path(cluster.service_account_dir) / "ca.crt"),
+                try_refresh_token=True,
+            ).load_and_set(client_configuration=configuration)
         else:
             config.load_kube_config(  # type: ignore[no-untyped-call]
                 config_file=cluster.kubeconfig,

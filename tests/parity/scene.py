@@ -33,11 +33,11 @@ def settle(cluster: SimulatedCluster, *, limit: float = 120) -> None:
     for _ in range(int(limit)):
         cluster.advance(1)
         items, _ = cluster.store.list(DEPLOYMENTS)
-        if all(_complete(d) or _stuck(d) for d in items) and cluster.next_wake() is None:
+        if all(complete(d) or stuck(d) for d in items) and cluster.next_wake() is None:
             return
 
 
-def _complete(d: Obj) -> bool:
+def complete(d: Obj) -> bool:
     status = d.get("status") or {}
     replicas = d["spec"].get("replicas", 1)
     return bool(
@@ -48,11 +48,23 @@ def _complete(d: Obj) -> bool:
     )
 
 
-def _stuck(d: Obj) -> bool:
+def stuck(d: Obj) -> bool:
     return any(
         c.get("reason") == "ProgressDeadlineExceeded"
         for c in (d.get("status") or {}).get("conditions") or []
     )
+
+
+def limits(spec: Obj) -> tuple[int, int, int]:
+    """(replicas, maxSurge, maxUnavailable) of a Deployment spec, resolved as the controller
+    resolves them."""
+    replicas = int(spec.get("replicas", 1))
+    rolling = (spec.get("strategy") or {}).get("rollingUpdate") or {}
+    surge = resolve(rolling.get("maxSurge", "25%"), replicas, round_up=True)
+    unavailable = resolve(rolling.get("maxUnavailable", "25%"), replicas, round_up=False)
+    if surge == 0 and unavailable == 0:
+        unavailable = 1
+    return replicas, surge, unavailable
 
 
 def resolve(value: int | str, replicas: int, *, round_up: bool) -> int:
@@ -86,12 +98,7 @@ class Bounds:
         store = self.cluster.store
         deployment = store.get(DEPLOYMENTS, self.namespace, self.name)
         spec = deployment["spec"]
-        replicas = int(spec.get("replicas", 1))
-        rolling = (spec.get("strategy") or {}).get("rollingUpdate") or {}
-        surge = resolve(rolling.get("maxSurge", "25%"), replicas, round_up=True)
-        unavailable = resolve(rolling.get("maxUnavailable", "25%"), replicas, round_up=False)
-        if surge == 0 and unavailable == 0:
-            unavailable = 1
+        replicas, surge, unavailable = limits(spec)
         min_ready = int(spec.get("minReadySeconds", 0))
         pods, _ = store.list(
             PODS,

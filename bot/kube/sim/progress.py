@@ -28,6 +28,13 @@ def calculate_status(all_rss: list[Obj], new_rs: Obj | None, d: Obj, now: dateti
     )
     status: Obj = {"observedGeneration": d["metadata"].get("generation", 1)}
     status.update((field, value) for field, value in counts if value)
+    terminating = [
+        rs["status"]["terminatingReplicas"]
+        for rs in all_rss
+        if "terminatingReplicas" in (rs.get("status") or {})
+    ]
+    if terminating:
+        status["terminatingReplicas"] = sum(terminating)
     old = d.get("status") or {}
     if old.get("conditions"):
         status["conditions"] = copy.deepcopy(old["conditions"])

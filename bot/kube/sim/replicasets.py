@@ -56,9 +56,11 @@ class ReplicaSetController:
         if rs is None or rs["metadata"].get("deletionTimestamp"):
             return
         now = self._store.clock.now()
-        pods = [p for p in self._informer.owned(PODS, uid_of(rs)) if is_active(p)]
+        owned = self._informer.owned(PODS, uid_of(rs))
+        pods = [p for p in owned if is_active(p)]
+        terminating = sum(1 for p in owned if p["metadata"].get("deletionTimestamp"))
         self._manage(rs, pods)
-        self._update_status(rs, pods, now)
+        self._update_status(rs, pods, now, terminating)
 
     def _manage(self, rs: Obj, pods: list[Obj]) -> None:
         diff = len(pods) - int(rs["spec"].get("replicas", 1))
@@ -95,7 +97,7 @@ class ReplicaSetController:
         message = f"Created pod: {name_of(created)}"
         self._events.record(rs, NORMAL, "SuccessfulCreate", message, COMPONENT)
 
-    def _update_status(self, rs: Obj, pods: list[Obj], now: datetime) -> None:
+    def _update_status(self, rs: Obj, pods: list[Obj], now: datetime, terminating: int) -> None:
         min_ready = int(rs["spec"].get("minReadySeconds") or 0)
         template_labels = (rs["spec"].get("template") or {}).get("metadata", {}).get("labels")
         labeled = ready = available = 0
@@ -123,6 +125,9 @@ class ReplicaSetController:
         ):
             if value:
                 status[field] = value
+        # Written even when 0, as the real controller does since terminating replicas are
+        # counted (Kubernetes 1.33+); the Deployment's status sums it.
+        status["terminatingReplicas"] = terminating
         if (rs.get("status") or {}).get("conditions"):
             status["conditions"] = rs["status"]["conditions"]
         if status != rs.get("status"):

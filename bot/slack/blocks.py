@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.slack import actions
+from bot.slack import actions, notices
 from bot.slack import messages as text
 from bot.slack.mrkdwn import md, safe, truncate
 from bot.workflow.model import BuildView, ReleaseView, Running
@@ -52,16 +52,16 @@ def _context(*lines: str) -> ContextBlock:
 
 def build_announcement(build: BuildView, auto_environments: tuple[str, ...]) -> list[Block]:
     blocks: list[Block] = [
-        _section(text.build_title(build)),
-        _context(text.build_details(build)),
+        _section(notices.build_title(build)),
+        _context(notices.build_details(build)),
     ]
     if build.changelog:
-        blocks.append(_section(text.changelog(build)))
+        blocks.append(_section(notices.changelog(build)))
     if auto_environments:
-        blocks.append(_context(text.auto_deploys(auto_environments)))
+        blocks.append(_context(notices.auto_deploys(auto_environments)))
     buttons = [
         ButtonElement(
-            text=text.deploy_button(env),
+            text=notices.deploy_button(env),
             action_id=actions.deploy_action_id(env),
             value=actions.deploy_value(build.service, build.version, env),
         )
@@ -139,7 +139,7 @@ def home(
     now: datetime,
 ) -> list[Block]:
     """App Home: what moves, what waits for whom, what runs where. Slack allows 100 blocks."""
-    blocks: list[Block] = [_section(text.HOME_ROLLING_OUT)]
+    blocks: list[Block] = [_section(notices.HOME_ROLLING_OUT)]
     if rolling:
         for r in rolling[:15]:
             line = text.state_line(r)
@@ -147,32 +147,32 @@ def home(
                 line += "\n" + text.progress_bar(r.progress)
             blocks.append(_section(line))
     else:
-        blocks.append(_context(text.HOME_NOTHING_ROLLING))
-    blocks += [DividerBlock(), _section(text.HOME_WAITING)]
+        blocks.append(_context(notices.HOME_NOTHING_ROLLING))
+    blocks += [DividerBlock(), _section(notices.HOME_WAITING)]
     if waiting:
         for r in waiting[:15]:
             hint = text.policy_hint(r)
             line = text.state_line(r)
             blocks.append(_section(md("{line}\n{hint}", line=line, hint=hint) if hint else line))
     else:
-        blocks.append(_context(text.HOME_NOTHING_WAITING))
-    blocks += [DividerBlock(), _section(text.HOME_RUNNING)]
+        blocks.append(_context(notices.HOME_NOTHING_WAITING))
+    blocks += [DividerBlock(), _section(notices.HOME_RUNNING)]
     if running:
         for chunk_start in range(0, min(len(running), 50), MAX_FIELDS):
             chunk = running[chunk_start : chunk_start + MAX_FIELDS]
             blocks.append(SectionBlock(fields=[_md(_running_field(x, now)) for x in chunk]))
     else:
-        blocks.append(_context(text.HOME_NOTHING_RUNNING))
-    blocks += [DividerBlock(), _context(text.HOME_FOOTER)]
+        blocks.append(_context(notices.HOME_NOTHING_RUNNING))
+    blocks += [DividerBlock(), _context(notices.HOME_FOOTER)]
     return blocks
 
 
 def _running_field(x: Running, now: datetime) -> str:
-    return text.running_field(
+    return notices.running_field(
         x.service,
         x.environment,
         x.version or x.image or "unknown",
         x.revision,
-        text.since(x.since, now),
+        notices.since(x.since, now),
         x.by,
     )

@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 from bot.clock import Clock
 from bot.slack import blocks as kit
 from bot.slack import messages as text
+from bot.slack import notices
 from bot.slack.mrkdwn import safe
 from bot.slack.pacing import ChannelPacer, QueuedPost
 from bot.workflow.events import (
@@ -150,12 +151,12 @@ class SlackPresenter:
         match event:
             case BuildAnnounced(build=build, auto_environments=auto):
                 payload = kit.as_payload(kit.build_announcement(build, auto))
-                fallback = text.build_fallback(build)
+                fallback = notices.build_fallback(build)
                 self._pacer.submit(
                     build.channel, QueuedPost(lambda: {"text": fallback, "blocks": payload})
                 )
             case ExternalChange():
-                body = text.external_change(
+                body = notices.external_change(
                     event.service,
                     event.environment,
                     event.old_image,
@@ -168,13 +169,13 @@ class SlackPresenter:
                     event.channel, QueuedPost(lambda: {"text": body, "blocks": payload})
                 )
             case AuditHeadReached(channel=channel, seq=seq, hash=digest):
-                head = text.audit_head(seq, digest)
+                head = notices.audit_head(seq, digest)
                 head_blocks = kit.as_payload(kit.notice(head))
                 self._pacer.submit(
                     channel, QueuedPost(lambda: {"text": head, "blocks": head_blocks})
                 )
             case AutoDeployBlocked(build=build, environment=environment, reason=reason):
-                body = text.auto_deploy_blocked(build, environment, reason, event.mentions)
+                body = notices.auto_deploy_blocked(build, environment, reason, event.mentions)
                 blocked = kit.as_payload(kit.notice(body))
                 self._pacer.submit(
                     build.channel, QueuedPost(lambda: {"text": body, "blocks": blocked})

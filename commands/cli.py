@@ -114,6 +114,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _sim(args: argparse.Namespace) -> int:
     from bot.kube.sim.behaviour import PodBehaviour
     from bot.kube.sim.serve import run_simulated_cluster
+    from commands import messages
 
     kubeconfig = args.kubeconfig.resolve() if args.kubeconfig else None
     stop = threading.Event()
@@ -129,6 +130,10 @@ def _sim(args: argparse.Namespace) -> int:
         print("Ctrl-C stops it.", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
+        written = sim.kubeconfig
+    # it names a port nobody serves any more; a later kubectl would only time out on it
+    written.unlink(missing_ok=True)
+    print(messages.SIM_STOPPED.format(kubeconfig=written), flush=True)
     return 0
 
 

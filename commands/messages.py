@@ -109,3 +109,5 @@ SERVE_NO_BUILD_HOOK = (
     "RELEASEBOT_BUILD_HOOK_SECRET is not set, so /hooks/build is not served; set it to let CI "
     "announce builds."
 )
+
+SIM_STOPPED = "Simulated cluster stopped; its kubeconfig {kubeconfig} is removed."

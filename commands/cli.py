@@ -164,11 +164,17 @@ def _database_url() -> str:
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
+    from commands.database import UNUSABLE
     from storage.engine import redact
+    from storage.errors import DatabaseUnavailable
     from storage.migrate import upgrade
 
     url = _database_url()
-    upgrade(url)
+    try:
+        upgrade(url)
+    except DatabaseUnavailable as err:
+        print(f"releasebot: {err}", file=sys.stderr)
+        return UNUSABLE
     print(f"{redact(url)}: schema is up to date.")
     return 0
 
@@ -176,11 +182,16 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 def _audit_verify(args: argparse.Namespace) -> int:
     from sqlmodel import Session
 
+    from commands.database import UNUSABLE, Unusable, migrated_engine
     from storage.audit import verify_chain
-    from storage.engine import make_engine, redact
+    from storage.engine import redact
 
     url = _database_url()
-    engine = make_engine(url)
+    try:
+        engine = migrated_engine(url)
+    except Unusable as err:
+        print(f"releasebot: {err}", file=sys.stderr)
+        return UNUSABLE
     try:
         with Session(engine) as session:
             result = verify_chain(session=session)

@@ -40,7 +40,7 @@ from bot.slack.presenter import SlackPresenter
 from bot.workflow.events import Event, EventSink
 from bot.workflow.model import Actor
 from bot.workflow.ports import ClusterProvider
-from commands import SLASH_COMMANDS, messages
+from commands import SLASH_COMMANDS, messages, startup
 from storage.claims import release_claims
 from storage.engine import make_engine
 from storage.leadership import leader_lock
@@ -83,13 +83,25 @@ class _LateSink:
 
 
 def run_serve(*, host: str, port: int, simulated_kubeconfig: Path | None) -> int:
+    """Everything that can be checked before serving is checked first (secrets, the
+    configuration, Slack's answer to the token), so a refusal comes before any claim of
+    what is served, and leaves no database file behind."""
     settings = load_settings()
     mode = slack_mode(settings)
-    problems = settings.slack_problems(mode)
+    problems = startup.secret_problems(settings, mode) or [
+        messages.SERVE_REFUSED.format(mode=_MODE_NAMES[mode], problem=problem)
+        for problem in settings.slack_problems(mode)
+    ]
     if problems:
-        shown = "Socket Mode" if mode == "socket" else "HTTP mode"
         for problem in problems:
-            print(messages.SERVE_REFUSED.format(mode=shown, problem=problem), file=sys.stderr)
+            print(problem, file=sys.stderr)
+        return 1
+    config = load_config(settings.config_path)
+    assert settings.slack_bot_token is not None
+    client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    unreachable = startup.slack_problem(client)
+    if unreachable is not None:
+        print(unreachable, file=sys.stderr)
         return 1
     print(
         messages.SERVE_SOCKET.format(host=host, port=port)
@@ -100,13 +112,16 @@ def run_serve(*, host: str, port: int, simulated_kubeconfig: Path | None) -> int
     previous = _stop_on_sigterm()
     try:
         with ExitStack() as stack:
-            return _serve(settings, mode, host, port, simulated_kubeconfig, stack)
+            return _serve(settings, config, client, mode, host, port, simulated_kubeconfig, stack)
     except (_Terminated, KeyboardInterrupt):
         print(messages.SERVE_STOPPED, flush=True)
         return 0
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+_MODE_NAMES: dict[SlackMode, str] = {"socket": "Socket Mode", "http": "HTTP mode"}
 
 
 class _Terminated(Exception):
@@ -208,29 +223,25 @@ def assemble(
 
 def _serve(
     settings: Settings,
+    config: ReleasebotConfig,
+    client: WebClient,
     mode: SlackMode,
     host: str,
     port: int,
     simulated_kubeconfig: Path | None,
     stack: ExitStack,
 ) -> int:
-
-    config = load_config(settings.config_path)
     url = settings.database_url.get_secret_value()
     upgrade(url)
     engine = make_engine(url)
     stack.callback(engine.dispose)
     clock = SystemClock()
-    assert settings.slack_bot_token is not None
-    client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     signing_secret = (
         settings.slack_signing_secret.get_secret_value()
         if mode == "http" and settings.slack_signing_secret is not None
         else None
     )
     hook_secret = settings.build_hook_secret
-    if hook_secret is None:
-        print(messages.SERVE_NO_BUILD_HOOK, file=sys.stderr)
     bot = assemble(
         config=config,
         engine=engine,

@@ -145,15 +145,21 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _check_config(args: argparse.Namespace) -> int:
     from bot.config import check_config, load_settings
+    from bot.config import messages as config_messages
 
     path = args.path or load_settings().config_path
     problems = check_config(path)
     if problems:
         for problem in problems:
             print(problem, file=sys.stderr)
-        print(f"{path}: {len(problems)} problem(s); nothing was started.", file=sys.stderr)
+        summary = (
+            config_messages.CHECKED_PROBLEMS.format(file=path, count=len(problems))
+            if Path(path).is_file()
+            else config_messages.CHECKED_UNREADABLE.format(file=path)
+        )
+        print(summary, file=sys.stderr)
         return 1
-    print(f"{path}: configuration is valid.")
+    print(config_messages.CHECKED_VALID.format(file=path))
     return 0
 
 

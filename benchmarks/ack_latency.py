@@ -53,7 +53,7 @@ from bot.kube.sim.samples import deployment_manifest
 from bot.kube.sim.serve import run_simulated_cluster
 from bot.slack.standin.webapi import BOT_TOKEN, TEAM_ID, running
 from bot.slack.workpool import WorkPool
-from commands.serve import assemble, settle_heap
+from commands.serve import assemble, settle_heap, share_interpreter
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from tests.e2e.conftest import HOOK_SECRET, SIGNING_SECRET
@@ -318,6 +318,7 @@ def main() -> None:
     if args.send:
         print(json.dumps(_senders(args.send, args.senders, args.per_sender)))
         return
+    share_interpreter()  # as `releasebot serve` does, for every variant measured here
     print(
         f"/deploy acks over HTTP, {args.senders} concurrent senders x {args.per_sender}, "
         f"{args.rounds} rounds:"

@@ -72,6 +72,13 @@ def _self_times(frame: Frame, into: Counter[str]) -> None:
     own = frame.time - sum(child.time for child in children)
     named = frame.parent if frame.is_synthetic and frame.parent is not None else frame
     if own > 0:
-        into[f"{named.function} ({named.file_path_short}:{named.line_no})"] += own
+        where = f"{named.function} ({named.file_path_short}:{named.line_no})"
+        caller = named.parent
+        if named.file_path_short == "<built-in>" and caller is not None:
+            # a lock or a socket says little on its own; who waits on it says what it is
+            where = (
+                f"{named.function} in {caller.function} ({caller.file_path_short}:{caller.line_no})"
+            )
+        into[where] += own
     for child in children:
         _self_times(child, into)

@@ -255,6 +255,7 @@ def _serve(
     bot.presenter.start()
     stack.enter_context(leading(bot, engine))
     settle_heap()
+    share_interpreter()
     import uvicorn
 
     server = uvicorn.Server(uvicorn.Config(bot.http_app, host=host, port=port, log_level="info"))
@@ -272,6 +273,20 @@ def _serve(
             return 1
     server.run()
     return 0
+
+
+SWITCH_INTERVAL_SECONDS = 0.001
+
+
+def share_interpreter() -> None:
+    """Hand the interpreter lock on after 1 ms instead of CPython's 5 (``sys.setswitchinterval``).
+
+    An ack needs the interpreter for about a millisecond, in several short turns between
+    socket reads (profiled by benchmarks/ack_latency.py), while the work after earlier acks
+    holds it in long stretches (SQL compilation, building replies). A waiting thread gets the
+    lock only once the holder has run for the switch interval, so each turn of an ack could
+    wait up to 5 ms behind each busy task; this bounds the wait at 1 ms per turn."""
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
 
 
 def settle_heap() -> None:

@@ -119,21 +119,29 @@ def _sim(args: argparse.Namespace) -> int:
     kubeconfig = args.kubeconfig.resolve() if args.kubeconfig else None
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with run_simulated_cluster(
-        port=args.port, kubeconfig_path=kubeconfig, namespace=args.namespace
-    ) as sim:
-        sim.cluster.images.default = PodBehaviour.ready(after=args.ready_after)
-        for pattern in args.bad_image:
-            sim.cluster.images.set(pattern, PodBehaviour.bad_image())
-        print(f"Simulated cluster serving at {sim.url}", flush=True)
-        print(f"  kubectl --kubeconfig {sim.kubeconfig} get deployments", flush=True)
-        print("Ctrl-C stops it.", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
+    written: Path | None = None
+    try:
+        # Ctrl-C may come at any moment, even before the first line is out
+        with (
+            contextlib.suppress(KeyboardInterrupt),
+            run_simulated_cluster(
+                port=args.port, kubeconfig_path=kubeconfig, namespace=args.namespace
+            ) as sim,
+        ):
+            written = sim.kubeconfig
+            sim.cluster.images.default = PodBehaviour.ready(after=args.ready_after)
+            for pattern in args.bad_image:
+                sim.cluster.images.set(pattern, PodBehaviour.bad_image())
+            print(f"Simulated cluster serving at {sim.url}", flush=True)
+            print(f"  kubectl --kubeconfig {sim.kubeconfig} get deployments", flush=True)
+            print("Ctrl-C stops it.", flush=True)
             stop.wait()
-        written = sim.kubeconfig
-    # it names a port nobody serves any more; a later kubectl would only time out on it
-    written.unlink(missing_ok=True)
-    print(messages.SIM_STOPPED.format(kubeconfig=written), flush=True)
+    finally:
+        if written is not None:
+            # it names a port nobody serves any more; a later kubectl would only time out on it
+            written.unlink(missing_ok=True)
+    if written is not None:
+        print(messages.SIM_STOPPED.format(kubeconfig=written), flush=True)
     return 0
 
 

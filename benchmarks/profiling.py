@@ -73,12 +73,14 @@ def _self_times(frame: Frame, into: Counter[str]) -> None:
     named = frame.parent if frame.is_synthetic and frame.parent is not None else frame
     if own > 0:
         where = f"{named.function} ({named.file_path_short}:{named.line_no})"
-        caller = named.parent
-        if named.file_path_short == "<built-in>" and caller is not None:
+        if named.file_path_short == "<built-in>":
             # a lock or a socket says little on its own; who waits on it says what it is
-            where = (
-                f"{named.function} in {caller.function} ({caller.file_path_short}:{caller.line_no})"
-            )
+            callers = []
+            caller = named.parent
+            while caller is not None and len(callers) < 2:
+                callers.append(f"{caller.function} ({caller.file_path_short}:{caller.line_no})")
+                caller = caller.parent
+            where = f"{named.function} in " + " ← ".join(callers)
         into[where] += own
     for child in children:
         _self_times(child, into)

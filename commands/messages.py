@@ -104,7 +104,6 @@ SERVE_HTTP = (
     "Slack: HTTP mode (no SLACK_APP_TOKEN); serving /slack/events, /hooks/build, /healthz and "
     "/readyz on http://{host}:{port}."
 )
-SERVE_REFUSED = "releasebot serve did not start in {mode}: {problem}."
 SERVE_NO_BUILD_HOOK = (
     "releasebot serve did not start: RELEASEBOT_BUILD_HOOK_SECRET is not set; set it to the "
     "secret CI signs POST /hooks/build with (see docs/build-hook.md)."

@@ -88,10 +88,7 @@ def run_serve(*, host: str, port: int, simulated_kubeconfig: Path | None) -> int
     what is served, and leaves no database file behind."""
     settings = load_settings()
     mode = slack_mode(settings)
-    problems = startup.secret_problems(settings, mode) or [
-        messages.SERVE_REFUSED.format(mode=_MODE_NAMES[mode], problem=problem)
-        for problem in settings.slack_problems(mode)
-    ]
+    problems = startup.secret_problems(settings)
     if problems:
         for problem in problems:
             print(problem, file=sys.stderr)
@@ -119,9 +116,6 @@ def run_serve(*, host: str, port: int, simulated_kubeconfig: Path | None) -> int
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-
-
-_MODE_NAMES: dict[SlackMode, str] = {"socket": "Socket Mode", "http": "HTTP mode"}
 
 
 class _Terminated(Exception):

@@ -10,12 +10,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.config import Settings
-from bot.config.settings import SlackMode
 from commands import messages
 
 
-def secret_problems(settings: Settings, mode: SlackMode) -> list[str]:
-    """Every missing secret, each said once; empty when ``serve`` can start in ``mode``."""
+def secret_problems(settings: Settings) -> list[str]:
+    """Every missing secret, each said once; empty when ``serve`` can start in the mode the
+    tokens choose (an app token means Socket Mode, else the signing secret means HTTP)."""
     problems: list[str] = []
     if settings.slack_bot_token is None:
         problems.append(messages.SERVE_NO_BOT_USER)

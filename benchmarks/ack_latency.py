@@ -9,11 +9,15 @@ slash commands (each with its own trigger id, so each one is a new request) to:
   work pool, the idempotency record in the database, the workflow and the ephemeral reply),
   on SQLite and on a fresh PostgreSQL database, with the simulated cluster and the Slack Web
   API stand-in.
-Printed: p50 / p99 / max per variant and the p99 ratio to the bare app. Target: p99 ≤ 50 ms
-and at most 2x the bare app behind the same front. For releasebot also: how long after a
-round's last ack the work of all its requests was done (the price of acking first).
+Printed: p50 / p99 / max per variant and the p99 ratio to the bare app. Target: the median
+p99 at most 1.5x the bare app's behind the same front, measured in the same run (an absolute
+figure moves with whatever else this shared machine runs; the ratio holds steady). For
+releasebot also: how long after a round's last ack the work of all its requests was done
+(the price of acking first), and a pyinstrument profile of one extra SQLite round (not
+counted): where the wall time of the acks and of the work beside them goes. Exits 1 when a
+request was refused or its work failed, and prints no verdict then.
 
-    uv run python benchmarks/ack_latency.py [--senders 20] [--per-sender 25]
+    uv run python benchmarks/ack_latency.py [--senders 20] [--per-sender 25] [--no-profile]
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from slack_bolt import App
 from slack_bolt.adapter.fastapi import SlackRequestHandler
 from slack_sdk import WebClient
 
+from benchmarks.profiling import ThreadProfiles
 from bot.asgi import serve_asgi
 from bot.clock import SystemClock
 from bot.config import parse_config
@@ -48,7 +53,7 @@ from bot.kube.sim.samples import deployment_manifest
 from bot.kube.sim.serve import run_simulated_cluster
 from bot.slack.standin.webapi import BOT_TOKEN, TEAM_ID, running
 from bot.slack.workpool import WorkPool
-from commands.serve import assemble, settle_heap
+from commands.serve import assemble, settle_heap, share_interpreter
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from tests.e2e.conftest import HOOK_SECRET, SIGNING_SECRET
@@ -178,21 +183,25 @@ def backends(folder: Path) -> Iterator[dict[str, str]]:
 class CountingPool(WorkPool):
     """releasebot's own work pool, telling when everything handed to it has finished."""
 
-    def __init__(self) -> None:
+    def __init__(self, profiles: ThreadProfiles) -> None:
         super().__init__()
         self._idle = threading.Condition()
         self._open = 0
+        self.failed = 0
+        self._profiles = profiles
 
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
         with self._idle:
             self._open += 1
-        future = super().submit(fn, *args, **kwargs)
+        future = super().submit(self._profiles.wrap("work after the ack", fn), *args, **kwargs)
         future.add_done_callback(self._finished)
         return future
 
-    def _finished(self, _future: Any) -> None:
+    def _finished(self, future: Any) -> None:
         with self._idle:
             self._open -= 1
+            if future.exception() is not None:
+                self.failed += 1
             self._idle.notify_all()
 
     def wait_done(self, timeout: float) -> None:
@@ -202,13 +211,15 @@ class CountingPool(WorkPool):
 
 
 @contextmanager
-def releasebot(database_url: str, tmp: Path) -> Iterator[tuple[str, CountingPool]]:
+def releasebot(
+    database_url: str, tmp: Path, profiles: ThreadProfiles
+) -> Iterator[tuple[str, CountingPool]]:
     clock = SystemClock()
     with backends(tmp) as remote:
         upgrade(database_url)
         engine = make_engine(database_url)
         client = WebClient(token=BOT_TOKEN, base_url=remote["slack"], timeout=5)
-        pool = CountingPool()
+        pool = CountingPool(profiles)
         bot = assemble(
             config=parse_config(CONFIG_YAML, "releasebot.yml"),
             engine=engine,
@@ -219,6 +230,9 @@ def releasebot(database_url: str, tmp: Path) -> Iterator[tuple[str, CountingPool
             simulated_kubeconfig=Path(remote["kubeconfig"]),
             worker=pool,
         )
+        # the front calls it per request, on its thread pool: signature check, routing, ack
+        dispatch = bot.slack_app.dispatch
+        bot.slack_app.dispatch = profiles.wrap("ack (Bolt dispatch)", dispatch)  # type: ignore[method-assign]
         settle_heap()  # as `releasebot serve` does once it has started
         try:
             with serve_asgi(bot.http_app) as url:
@@ -236,10 +250,15 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def measure(
-    name: str, url: str, args: argparse.Namespace, work: CountingPool | None = None
+    name: str,
+    url: str,
+    args: argparse.Namespace,
+    work: CountingPool | None = None,
+    profiles: ThreadProfiles | None = None,
 ) -> float:
     """``--rounds`` rounds of load; one stall of this shared 2-core machine can move a single
-    round's p99, so the verdict uses the median round."""
+    round's p99, so the verdict uses the median round. With ``profiles``, one more round runs
+    under the profiler and is not counted (the profiler slows what it watches)."""
     send_load(url, args.senders, 2)  # warm-up: threads, connections, caches
     if work is not None:
         work.wait_done(120)
@@ -254,11 +273,34 @@ def measure(
             done = f"   work done {time.perf_counter() - acked:4.1f} s after the last ack"
         print(
             f"  {name:28} round {round_}: p50 {statistics.median(load):6.1f} ms   "
-            f"p99 {p99s[-1]:6.1f} ms   max {max(load):6.1f} ms   (n={len(load)}){done}"
+            f"p99 {p99s[-1]:6.1f} ms   max {max(load):6.1f} ms   (n={len(load)}){done}",
+            flush=True,
         )
     p99 = statistics.median(p99s)
-    print(f"  {name:28} median p99 {p99:6.1f} ms")
+    print(f"  {name:28} median p99 {p99:6.1f} ms", flush=True)
+    if profiles is not None:
+        profiles.active = True
+        load = send_load(url, args.senders, args.per_sender)
+        if work is not None:
+            work.wait_done(120)
+        profiles.active = False
+        print(
+            f"  {name:28} profiled round (not counted): p99 {percentile(load, 0.99):6.1f} ms",
+            flush=True,
+        )
+        for line in profiles.report():
+            print(line, flush=True)
+    if work is not None and work.failed:
+        raise Unfinished(f"{name}: {work.failed} request(s) failed in their work after the ack")
     return p99
+
+
+class Unfinished(Exception):
+    """The scenario did not run as described; no figure may be printed as if it had."""
+
+
+TARGET_RATIO = 1.5
+"""Median p99 at most this many times the bare app's behind the same front, same run."""
 
 
 def main() -> None:
@@ -266,6 +308,7 @@ def main() -> None:
     parser.add_argument("--senders", type=int, default=20)
     parser.add_argument("--per-sender", type=int, default=25)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-profile", action="store_true", help="skip the profiled round")
     parser.add_argument("--send", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--backends", metavar="FOLDER", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -275,6 +318,7 @@ def main() -> None:
     if args.send:
         print(json.dumps(_senders(args.send, args.senders, args.per_sender)))
         return
+    share_interpreter()  # as `releasebot serve` does, for every variant measured here
     print(
         f"/deploy acks over HTTP, {args.senders} concurrent senders x {args.per_sender}, "
         f"{args.rounds} rounds:"
@@ -297,22 +341,30 @@ def main() -> None:
         with serve_asgi(front) as url:
             bare = measure("bare app, releasebot's front", url, args)
     results: dict[str, float] = {}
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        releasebot(f"sqlite:///{tmp}/releasebot.db", Path(tmp)) as (url, work),
-    ):
-        results["sqlite"] = measure("releasebot, SQLite", url, args, work)
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        fresh_postgres_database(_admin_conninfo(), prefix="releasebot_bench") as database,
-        releasebot(database, Path(tmp)) as (url, work),
-    ):
-        results["postgresql"] = measure("releasebot, PostgreSQL", url, args, work)
+    profiles = None if args.no_profile else ThreadProfiles()
+    try:
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            releasebot(
+                f"sqlite:///{tmp}/releasebot.db", Path(tmp), profiles or ThreadProfiles()
+            ) as (url, work),
+        ):
+            results["sqlite"] = measure("releasebot, SQLite", url, args, work, profiles)
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            fresh_postgres_database(_admin_conninfo(), prefix="releasebot_bench") as database,
+            releasebot(database, Path(tmp), ThreadProfiles()) as (url, work),
+        ):
+            results["postgresql"] = measure("releasebot, PostgreSQL", url, args, work)
+    except (Unfinished, RuntimeError, subprocess.CalledProcessError) as err:
+        print(f"ack_latency: the scenario did not finish, so no verdict: {err}", file=sys.stderr)
+        sys.exit(1)
     for name, p99 in results.items():
-        verdict = "met" if p99 <= 50 and p99 <= 2 * bare else "NOT met"
+        ratio = p99 / bare
+        verdict = "met" if ratio <= TARGET_RATIO else "NOT met"
         print(
-            f"  {name}: median p99 {p99:.1f} ms, ratio to the bare app {p99 / bare:.2f}; "
-            f"target (p99 ≤ 50 ms and ≤ 2x) {verdict}"
+            f"  {name}: median p99 {p99:.1f} ms, bare app {bare:.1f} ms, ratio {ratio:.2f}; "
+            f"target (≤ {TARGET_RATIO}x the bare app) {verdict}"
         )
 
 

@@ -114,6 +114,14 @@ def main() -> None:
                     f"round {round_}: {len(names) - len(missing)} rollouts compared"
                     + (f", missing {missing}" if missing else "")
                 )
+                if missing:
+                    # a rollout neither side saw finish: the scenario did not reach its end
+                    print(
+                        f"detection_latency: round {round_} never saw {missing} finish "
+                        "(driver or kubectl); no figures.",
+                        file=sys.stderr,
+                    )
+                    sys.exit(1)
         finally:
             driver.close()
 

@@ -87,6 +87,12 @@ def main() -> None:
     parser.add_argument("--per-namespace", type=int, default=20)
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--kubectl-sample", type=int, default=20)
+    parser.add_argument(
+        "--watch-timeout",
+        type=float,
+        default=600,
+        help="seconds each rollout is followed (a short one proves that a failure is caught)",
+    )
     args = parser.parse_args()
     total = args.namespaces * args.per_namespace
 
@@ -119,7 +125,7 @@ def main() -> None:
 
         def follow(ns: str, name: str) -> None:
             try:
-                for event in views[ns].watch_rollout(name, timeout=600):
+                for event in views[ns].watch_rollout(name, timeout=args.watch_timeout):
                     if isinstance(event, RolloutSucceeded):
                         with lock:
                             succeeded.append(f"{ns}/{name}")
@@ -146,6 +152,10 @@ def main() -> None:
         cpu = cpu_seconds(resource.RUSAGE_SELF) - cpu_before
         sim_cpu = process_cpu_seconds(sim.process.pid) - sim_cpu_before
         root.close()
+        if len(succeeded) != total:
+            if failures:
+                print(f"{len(failures)} follows failed, e.g. {failures[0]}", file=sys.stderr)
+            unfinished(f"{len(succeeded)}/{total} rollouts succeeded", succeeded, namespaces, names)
 
         # Baseline: kubectl rollout status, one process per rollout, on a sample.
         sample = [(ns, name) for ns in namespaces for name in names][: args.kubectl_sample]
@@ -183,6 +193,9 @@ def main() -> None:
             kubectl_rss = max([kubectl_rss, *(rss_kib(proc.pid) for proc in procs)])
             time.sleep(0.05)
         kubectl_cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - kubectl_cpu_before
+        if any(proc.returncode != 0 for proc in procs):
+            failed = sum(1 for proc in procs if proc.returncode != 0)
+            unfinished(f"{failed} of the baseline's kubectl rollout status failed", [], [], [])
 
     print(f"{len(succeeded)}/{total} rollouts succeeded in {elapsed:.1f}s")
     if failures:
@@ -214,9 +227,14 @@ def main() -> None:
         f"ratio whole-process memory, this process vs {total} kubectl processes: "
         f"{rss_peak / (kubectl_rss * total):.4f}"
     )
-    if len(succeeded) != total:
-        print(f"the scenario did not finish: {total - len(succeeded)} rollouts did not succeed")
-        sys.exit(1)
+
+
+def unfinished(what: str, succeeded: list[str], namespaces: list[str], names: list[str]) -> None:
+    """The scenario did not reach its end: say so and print no figure as if it had."""
+    missing = sorted({f"{ns}/{n}" for ns in namespaces for n in names} - set(succeeded))
+    shown = f" (not succeeded: {', '.join(missing[:10])}{' …' if len(missing) > 10 else ''})"
+    print(f"many_rollouts: {what}{shown if missing else ''}; no figures.", file=sys.stderr)
+    sys.exit(1)
 
 
 if __name__ == "__main__":

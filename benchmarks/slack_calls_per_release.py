@@ -7,6 +7,12 @@ second-per-channel limit. One release: /deploy to production → two approvals �
 The baseline in the same run is the naive presenter a bot without throttling would be: one
 chat.update per progress event the workflow published.
 
+A vote is cast on the bot's work pool after the ack, and the rollout it starts is what
+``Stack.settle`` waits for; so each vote is waited for until the workflow shows it. (Once
+this waited only for Alice's vote: Carol's ✅ was still on the work pool when settle found
+nothing rolling out, and the release was measured while awaiting approval.) When the
+release did not succeed, nothing is printed as if it had, and the exit code is 1.
+
     uv run python benchmarks/slack_calls_per_release.py
 """
 
@@ -32,6 +38,7 @@ from bot.workflow.events import RolloutProgressed
 from commands.serve import assemble
 from storage.engine import make_engine
 from storage.migrate import upgrade
+from storage.models import ReleaseState
 from tests.e2e.conftest import ALICE, CAROL, HOOK_SECRET, REQUESTER, SIGNING_SECRET, Stack
 from tests.sim import simkit
 from tests.workflow.harness import CONFIG_YAML, image
@@ -90,6 +97,12 @@ def main() -> None:
                     stack.click(ALICE, actions.APPROVE, value)
                     stack.until(lambda: bot.workflow.release(release.id).approvals)
                     stack.react(CAROL, release)
+                    stack.until(
+                        lambda: (
+                            bot.workflow.release(release.id).state
+                            is not ReleaseState.AWAITING_APPROVAL
+                        )
+                    )
                     stack.settle()
                     final = bot.workflow.release(release.id)
                     calls = slack.calls()[before:]
@@ -97,6 +110,13 @@ def main() -> None:
                 bot.close()
                 engine.dispose()
 
+    if final.state is not ReleaseState.SUCCEEDED or len(final.approvals) != 2:
+        print(
+            f"slack_calls_per_release: the release ended {final.state.value} with "
+            f"{len(final.approvals)} approval(s), not succeeded with 2; no figures.",
+            file=sys.stderr,
+        )
+        sys.exit(1)
     by_method = Counter(c.method for c in calls)
     print(f"release {final.state.value}: api 1.0.1 → production, 10 replicas")
     print(f"Slack Web API calls for the release: {len(calls)}")

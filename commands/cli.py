@@ -135,48 +135,65 @@ def _demo(args: argparse.Namespace) -> int:
 def _sim(args: argparse.Namespace) -> int:
     from bot.kube.sim.behaviour import PodBehaviour
     from bot.kube.sim.serve import run_simulated_cluster
+    from commands import messages
 
     kubeconfig = args.kubeconfig.resolve() if args.kubeconfig else None
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with run_simulated_cluster(
-        port=args.port, kubeconfig_path=kubeconfig, namespace=args.namespace
-    ) as sim:
-        sim.cluster.images.default = PodBehaviour.ready(after=args.ready_after)
-        for pattern in args.bad_image:
-            sim.cluster.images.set(pattern, PodBehaviour.bad_image())
-        print(f"Simulated cluster serving at {sim.url}", flush=True)
-        print(f"  kubectl --kubeconfig {sim.kubeconfig} get deployments", flush=True)
-        print("Ctrl-C stops it.", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
+    written: Path | None = None
+    try:
+        # Ctrl-C may come at any moment, even before the first line is out
+        with (
+            contextlib.suppress(KeyboardInterrupt),
+            run_simulated_cluster(
+                port=args.port, kubeconfig_path=kubeconfig, namespace=args.namespace
+            ) as sim,
+        ):
+            written = sim.kubeconfig
+            sim.cluster.images.default = PodBehaviour.ready(after=args.ready_after)
+            for pattern in args.bad_image:
+                sim.cluster.images.set(pattern, PodBehaviour.bad_image())
+            print(f"Simulated cluster serving at {sim.url}", flush=True)
+            print(f"  kubectl --kubeconfig {sim.kubeconfig} get deployments", flush=True)
+            print("Ctrl-C stops it.", flush=True)
             stop.wait()
+    finally:
+        if written is not None:
+            # it names a port nobody serves any more; a later kubectl would only time out on it
+            written.unlink(missing_ok=True)
+    if written is not None:
+        print(messages.SIM_STOPPED.format(kubeconfig=written), flush=True)
     return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import logging
-
     from commands.serve import run_serve
 
-    logging.basicConfig(
-        level=args.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+    return run_serve(
+        host=args.host,
+        port=args.port,
+        simulated_kubeconfig=args.simulated_kubeconfig,
+        log_level=args.log_level,
     )
-    return run_serve(host=args.host, port=args.port, simulated_kubeconfig=args.simulated_kubeconfig)
 
 
 def _check_config(args: argparse.Namespace) -> int:
     from bot.config import check_config, load_settings
+    from bot.config import messages as config_messages
 
     path = args.path or load_settings().config_path
     problems = check_config(path)
     if problems:
         for problem in problems:
             print(problem, file=sys.stderr)
-        print(f"{path}: {len(problems)} problem(s); nothing was started.", file=sys.stderr)
+        summary = (
+            config_messages.CHECKED_PROBLEMS.format(file=path, count=len(problems))
+            if Path(path).is_file()
+            else config_messages.CHECKED_UNREADABLE.format(file=path)
+        )
+        print(summary, file=sys.stderr)
         return 1
-    print(f"{path}: configuration is valid.")
+    print(config_messages.CHECKED_VALID.format(file=path))
     return 0
 
 
@@ -187,21 +204,32 @@ def _database_url() -> str:
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
+    from commands.database import UNUSABLE
     from storage.engine import redact
+    from storage.errors import DatabaseUnavailable
     from storage.migrate import upgrade
 
     url = _database_url()
-    upgrade(url)
+    try:
+        upgrade(url)
+    except DatabaseUnavailable as err:
+        print(f"releasebot: {err}", file=sys.stderr)
+        return UNUSABLE
     print(f"{redact(url)}: schema is up to date.")
     return 0
 
 
 def _db_grant(args: argparse.Namespace) -> int:
-    from storage.engine import make_engine, redact
+    from commands.database import UNUSABLE, Unusable, migrated_engine
+    from storage.engine import redact
     from storage.roles import RoleRefused, grant_runtime_role
 
     url = _database_url()
-    engine = make_engine(url)
+    try:
+        engine = migrated_engine(url)
+    except Unusable as err:
+        print(f"releasebot: {err}", file=sys.stderr)
+        return UNUSABLE
     try:
         grant_runtime_role(engine, args.role)
     except RoleRefused as err:
@@ -219,8 +247,9 @@ def _db_grant(args: argparse.Namespace) -> int:
 def _audit_verify(args: argparse.Namespace) -> int:
     from sqlmodel import Session
 
+    from commands.database import UNUSABLE, Unusable, migrated_engine
     from storage.audit import ChainHead, verify_chain
-    from storage.engine import make_engine, redact
+    from storage.engine import redact
 
     try:
         expect = ChainHead.parse(args.expect) if args.expect else None
@@ -228,7 +257,11 @@ def _audit_verify(args: argparse.Namespace) -> int:
         print(f"releasebot audit verify: {err}", file=sys.stderr)
         return 2
     url = _database_url()
-    engine = make_engine(url)
+    try:
+        engine = migrated_engine(url)
+    except Unusable as err:
+        print(f"releasebot: {err}", file=sys.stderr)
+        return UNUSABLE
     try:
         with Session(engine) as session:
             result = verify_chain(session=session, expect=expect)

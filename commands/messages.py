@@ -104,8 +104,42 @@ SERVE_HTTP = (
     "Slack: HTTP mode (no SLACK_APP_TOKEN); serving /slack/events, /hooks/build, /healthz and "
     "/readyz on http://{host}:{port}."
 )
-SERVE_REFUSED = "releasebot serve did not start in {mode}: {problem}."
 SERVE_NO_BUILD_HOOK = (
-    "RELEASEBOT_BUILD_HOOK_SECRET is not set, so /hooks/build is not served; set it to let CI "
-    "announce builds."
+    "releasebot serve did not start: RELEASEBOT_BUILD_HOOK_SECRET is not set; set it to the "
+    "secret CI signs POST /hooks/build with (see docs/build-hook.md)."
+)
+SERVE_NO_BOT_USER = (
+    "releasebot serve did not start: SLACK_BOT_TOKEN is not set; set the bot token (xoxb-…) "
+    "from the app's OAuth & Permissions page."
+)
+SERVE_NO_MODE = (
+    "releasebot serve did not start: Slack can reach it in two ways and neither is set up; "
+    "set SLACK_APP_TOKEN (xapp-…) for Socket Mode (no public endpoint needed), or "
+    "SLACK_SIGNING_SECRET for HTTP mode (Slack posts to /slack/events)."
+)
+SERVE_SLACK_REFUSED_BOT = (
+    "releasebot serve did not start: Slack at {url} refused the bot token (auth.test answered "
+    "{error!r}); check that SLACK_BOT_TOKEN is this app's bot token (xoxb-…) and that the app "
+    "is installed in the workspace."
+)
+SERVE_SLACK_UNREACHABLE = (
+    "releasebot serve did not start: Slack's Web API at {url} did not answer auth.test "
+    "({reason}); check the network, a proxy, and SLACK_API_URL if it is set."
+)
+
+SIM_STOPPED = "Simulated cluster stopped; its kubeconfig {kubeconfig} is removed."
+
+DB_MISSING = (
+    "{url}: there is no database file {path}, so nothing was checked. Create it with "
+    "`releasebot db upgrade`, or point RELEASEBOT_DATABASE_URL at the database "
+    "`releasebot serve` uses."
+)
+DB_NOT_MIGRATED = (
+    "{url}: the database has no releasebot tables (this release needs schema revision {head}), "
+    "so nothing was checked. Run `releasebot db upgrade` first, or point "
+    "RELEASEBOT_DATABASE_URL at the database `releasebot serve` uses."
+)
+DB_OUTDATED = (
+    "{url}: the schema is at revision {current} and this release needs {head}, so nothing "
+    "was checked. Run `releasebot db upgrade` first."
 )

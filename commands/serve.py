@@ -4,6 +4,7 @@ then serve in Socket Mode or HTTP mode, whichever is configured (and say which).
 from __future__ import annotations
 
 import gc
+import logging
 import signal
 import sys
 import threading
@@ -39,7 +40,7 @@ from bot.slack.presenter import SlackPresenter
 from bot.workflow.events import Event, EventSink
 from bot.workflow.model import Actor
 from bot.workflow.ports import ClusterProvider
-from commands import SLASH_COMMANDS, messages
+from commands import SLASH_COMMANDS, messages, startup
 from storage.claims import release_claims
 from storage.engine import make_engine
 from storage.leadership import leader_lock
@@ -82,15 +83,32 @@ class _LateSink:
             self.target.publish(event)
 
 
-def run_serve(*, host: str, port: int, simulated_kubeconfig: Path | None) -> int:
+def run_serve(
+    *, host: str, port: int, simulated_kubeconfig: Path | None, log_level: str = "info"
+) -> int:
+    """Everything that can be checked before serving is checked first (secrets, the
+    configuration, Slack's answer to the token), so a refusal comes before any claim of
+    what is served, and leaves no database file behind. Logging starts once those checks
+    passed: a refusal is its one sentence, not the client's retries logged around it."""
     settings = load_settings()
     mode = slack_mode(settings)
-    problems = settings.slack_problems(mode)
+    problems = startup.secret_problems(settings)
     if problems:
-        shown = "Socket Mode" if mode == "socket" else "HTTP mode"
         for problem in problems:
-            print(messages.SERVE_REFUSED.format(mode=shown, problem=problem), file=sys.stderr)
+            print(problem, file=sys.stderr)
         return 1
+    config = load_config(settings.config_path)
+    assert settings.slack_bot_token is not None
+    client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    unreachable = startup.slack_problem(client)
+    if unreachable is not None:
+        print(unreachable, file=sys.stderr)
+        return 1
+    logging.basicConfig(
+        level=log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     print(
         messages.SERVE_SOCKET.format(host=host, port=port)
         if mode == "socket"
@@ -100,7 +118,7 @@ def run_serve(*, host: str, port: int, simulated_kubeconfig: Path | None) -> int
     previous = _stop_on_sigterm()
     try:
         with ExitStack() as stack:
-            return _serve(settings, mode, host, port, simulated_kubeconfig, stack)
+            return _serve(settings, config, client, mode, host, port, simulated_kubeconfig, stack)
     except (_Terminated, KeyboardInterrupt):
         print(messages.SERVE_STOPPED, flush=True)
         return 0
@@ -209,29 +227,25 @@ def assemble(
 
 def _serve(
     settings: Settings,
+    config: ReleasebotConfig,
+    client: WebClient,
     mode: SlackMode,
     host: str,
     port: int,
     simulated_kubeconfig: Path | None,
     stack: ExitStack,
 ) -> int:
-
-    config = load_config(settings.config_path)
     url = settings.database_url.get_secret_value()
     upgrade(url)
     engine = make_engine(url)
     stack.callback(engine.dispose)
     clock = SystemClock()
-    assert settings.slack_bot_token is not None
-    client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     signing_secret = (
         settings.slack_signing_secret.get_secret_value()
         if mode == "http" and settings.slack_signing_secret is not None
         else None
     )
     hook_secret = settings.build_hook_secret
-    if hook_secret is None:
-        print(messages.SERVE_NO_BUILD_HOOK, file=sys.stderr)
     bot = assemble(
         config=config,
         engine=engine,
@@ -245,6 +259,7 @@ def _serve(
     bot.presenter.start()
     stack.enter_context(leading(bot, engine))
     settle_heap()
+    share_interpreter()
     import uvicorn
 
     server = uvicorn.Server(uvicorn.Config(bot.http_app, host=host, port=port, log_level="info"))
@@ -262,6 +277,20 @@ def _serve(
             return 1
     server.run()
     return 0
+
+
+SWITCH_INTERVAL_SECONDS = 0.001
+
+
+def share_interpreter() -> None:
+    """Hand the interpreter lock on after 1 ms instead of CPython's 5 (``sys.setswitchinterval``).
+
+    An ack needs the interpreter for about a millisecond, in several short turns between
+    socket reads (profiled by benchmarks/ack_latency.py), while the work after earlier acks
+    holds it in long stretches (SQL compilation, building replies). A waiting thread gets the
+    lock only once the holder has run for the switch interval, so each turn of an ack could
+    wait up to 5 ms behind each busy task; this bounds the wait at 1 ms per turn."""
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
 
 
 def settle_heap() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -59,14 +60,34 @@ def parse_config(text: str, file: str = "<config>") -> ReleasebotConfig:
             # The cross-section checks did not run; run them on the raw mapping instead.
             problems.extend(from_references(reference_problems(data)))
     if problems:
+        lines = text.splitlines()
         located = [
-            p if p.line is not None else Problem(p.loc, p.message, line_of(root, p.loc))
+            _comment_hint(
+                p if p.line is not None else Problem(p.loc, p.message, line_of(root, p.loc)),
+                lines,
+            )
             for p in problems
         ]
         located.sort(key=lambda p: p.line or 0)
         raise ConfigError(list(dict.fromkeys(p.render(file) for p in located)))
     assert config is not None
     return config
+
+
+_COMMENTED_VALUE = re.compile(r"^\s*(?:-\s+)?([\w.-]+):[ \t]+(#\S*)")
+
+
+def _comment_hint(problem: Problem, lines: list[str]) -> Problem:
+    """``channel: #api-releases`` is a key with no value to YAML (a space and ``#`` start a
+    comment), so the check reports ``found None``; say why, and how to keep the ``#``."""
+    if problem.line is None or not 1 <= problem.line <= len(lines):
+        return problem
+    found = _COMMENTED_VALUE.match(lines[problem.line - 1])
+    if found is None or "None" not in problem.message:
+        return problem
+    key, value = found.groups()
+    hint = messages.COMMENT_NOT_VALUE.format(key=key, value=value)
+    return Problem(problem.loc, f"{problem.message} ({hint})", problem.line)
 
 
 def _syntax(err: yaml.YAMLError, file: str) -> str:

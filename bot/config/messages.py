@@ -25,6 +25,19 @@ LOCAL_DATETIME = "a local date and time such as 2026-12-21T00:00, without a UTC 
 MISSING = "missing required key"
 UNKNOWN_KEY = "unknown key {key!r} (allowed: {allowed})"
 FOUND_ALLOWED = "found {found}, allowed: {allowed}"
+COMMENT_NOT_VALUE = (
+    "YAML reads '{value}' as a comment, leaving {key} empty; quote it to keep the '#': "
+    '{key}: "{value}"'
+)
+CHECKED_VALID = (
+    "{file}: configuration is valid: the YAML, every key and value, and the references "
+    "between sections (clusters, environments, services) were checked."
+)
+CHECKED_PROBLEMS = (
+    "{file}: {count} problem(s) in the YAML, its keys and values, or the references between "
+    "sections; fix them and run `releasebot check-config {file}` again."
+)
+CHECKED_UNREADABLE = "{file}: the file could not be read, so nothing in it was checked."
 YAML_SYNTAX = "{file}:{line}:{column}: YAML syntax error: {problem}"
 YAML_DUPLICATE_KEY = "key {key!r} appears twice in this mapping (first on line {first}); keep one"
 NOT_A_MAPPING = (

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.slack import actions
 from bot.slack.standin.webapi import Message
 from commands.console import messages, sample
 from commands.console.render import Button, Drawn
 
 BOT_NAME = "releasebot"
 INDENT = "    "
+LISTED = 5
+"""How many of the latest messages a refusal names, so it stays one readable line."""
 
 
 @dataclass
@@ -71,7 +74,7 @@ class Channel:
             return shown, button
         with_buttons = [s for s in reversed(self.order) if s.drawn.buttons]
         if not with_buttons:
-            return messages.NO_BUTTONS
+            return messages.NO_BUTTONS.format(messages=self.listing())
         candidates = with_buttons[:1] if label.strip().isdigit() else with_buttons
         for shown in candidates:
             button = match(label, shown.drawn.buttons)
@@ -81,15 +84,22 @@ class Channel:
         return messages.NO_SUCH_BUTTON.format(label=label, buttons=everything)
 
     def latest_request(self) -> Shown | str:
-        """Where a reaction counts: the latest message with buttons, else the latest message
-        that is not a thread reply."""
+        """Where a reaction counts: the latest request that still takes votes (it has an
+        Approve button); or why there is none, naming the messages there are. A reaction on
+        any other message would do nothing, and say nothing."""
         for shown in reversed(self.order):
-            if shown.drawn.buttons:
+            if any(b.action_id == actions.APPROVE for b in shown.drawn.buttons):
                 return shown
-        for shown in reversed(self.order):
-            if shown.parent is None:
-                return shown
-        return messages.NO_MESSAGES
+        if not self.order:
+            return messages.NO_MESSAGES
+        return messages.NO_REQUEST.format(messages=self.listing())
+
+    def listing(self) -> str:
+        """The latest messages outside threads, each by number and first line."""
+        if not self.order:
+            return messages.NONE_YET
+        top = [s for s in self.order if s.parent is None][-LISTED:]
+        return "; ".join(f"#{s.number} {s.drawn.lines[0] if s.drawn.lines else ''}" for s in top)
 
 
 def draw(shown: Shown, *, edited: bool) -> str:

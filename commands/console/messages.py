@@ -27,20 +27,24 @@ NOT_READY = (
 
 HELP = """\
 Type what a person in Slack would do; the console sends it to the bot as Slack would
-(signed slash commands, button clicks and reactions over HTTP). You are @{you}.
+(signed slash commands, button clicks and reactions over HTTP). You are @{you}. Typed in
+this order, the examples below make a release; a click or a reaction first waits (up to
+{answer:g} s) until the bot has answered the lines before it.
 
+  /build api 1.4.3 [changes…]       CI announces a build (a signed POST /hooks/build)
+  wait [seconds]                    wait until the bot is idle: no rollout running and the
+                                    channel up to date (at most {wait:g} s unless you say)
   /deploy api 1.4.3 to production   a slash command, as you (also /rollback, /releases;
                                     /deploy help lists the services and environments)
-  /build api 1.4.3 [changes…]       CI announces a build (a signed POST /hooks/build)
   /as alice                         act as someone else: {people}
   click approve [#n]                press a button by its label or number, on the latest
                                     message that has it (or on message #n)
   react ✅ [#n]                      react on the latest request (or #n): ✅ approves, ❌ rejects
+  show                              the channel as it is now, each message once
+  home                              the bot's App Home tab as you see it in Slack: what rolls
+                                    out, what waits for whom, what runs where
   break api                         make the next /build of api a bad image (its pods never
                                     start): watch the rollout fail and roll back by itself
-  wait [seconds]                    wait until the bot is idle: no rollout running and the
-                                    channel up to date (at most {wait:g} s unless you say)
-  show                              the channel as it is now, each message once
   people                            who is who
   help                              this list
   quit                              stop the demo (Ctrl-D and Ctrl-C do too)
@@ -83,8 +87,13 @@ BUTTON_HINT = "↳ type: click {label}  or  click {number}"
 CLICK_USAGE = "Use click <label or number> [#n], for example click approve or click 1."
 NO_BUTTONS = (
     "No message has buttons right now. Buttons come with build announcements (Deploy to …) "
-    "and with requests that need approval."
+    "and with requests that need approval. Messages: {messages}."
 )
+NO_REQUEST = (
+    "No message waits for approval, so a reaction would count for nothing. Messages: "
+    "{messages}. React on one of them with react <emoji> #n."
+)
+NONE_YET = "none yet"
 NO_SUCH_BUTTON = "No message has a button '{label}'. Buttons now: {buttons}."
 NO_SUCH_BUTTON_ON = "#{number} has no button '{label}'. Its buttons: {buttons}."
 NO_BUTTONS_ON = "#{number} has no buttons (any more)."
@@ -108,6 +117,12 @@ UNREACHABLE = (
 )
 SLACK_REFUSED = "Slack's request was refused by the bot with HTTP {status}: {body}"
 SENT_NOTHING = "Nothing to send: the line is empty."
+
+HOME_HEADER = "App Home of releasebot, as @{you} sees it:"
+HOME_NOT_PUBLISHED = (
+    "The bot did not publish the App Home within {seconds:g} s of it being opened. Type home "
+    "again; if it stays away, the bot's log says why."
+)
 
 SHOW_EMPTY = "#{channel} is empty so far."
 SHOW_HEADER = "#{channel} as it is now:"

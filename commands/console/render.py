@@ -29,8 +29,18 @@ EMOJI: Mapping[str, str] = {
     "robot_face": "🤖",
     "warning": "⚠️",
     "eyes": "👀",
+    "rotating_light": "🚨",
+    "+1": "👍",
+    "-1": "👎",
+    "tada": "🎉",
+    "heart": "❤️",
+    "fire": "🔥",
+    "pray": "🙏",
+    "thinking_face": "🤔",
 }
-"""The emoji releasebot's messages use, and what a reaction typed as a character means."""
+"""The emoji releasebot's messages use (tests/console/test_render.py checks that every one is
+here), and the reactions people commonly type as a character, so both read as a person sees
+them in Slack."""
 
 _ANGLE = re.compile(r"<([^<>]+)>")
 _EMOJI = re.compile(r":([a-z0-9_+-]+):")
@@ -72,7 +82,11 @@ def emoji_name(typed: str) -> str:
 
 
 def emoji_char(name: str) -> str:
-    return EMOJI.get(name, f":{name}:")
+    """What a Slack client shows for the reaction ``name``; a character the console has no name
+    for was typed as that character, so it is shown as it was typed."""
+    if name in EMOJI:
+        return EMOJI[name]
+    return f":{name}:" if _EMOJI.fullmatch(f":{name}:") else name
 
 
 class Renderer:

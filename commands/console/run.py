@@ -54,6 +54,9 @@ def run_demo(
                 _loop(console, source, out, interactive=interactive)
             except KeyboardInterrupt:
                 out.say("")
+            # Ctrl-C at the prompt leaves it marked as shown; what is printed while stopping
+            # would draw it again after "Stopped"
+            out.waiting_at(None)
             _ignore_interrupts()
             out.say(messages.STOPPING)
         if db is not None:

@@ -20,7 +20,7 @@ from commands import SLASH_COMMANDS
 from commands.console import messages, sample
 from commands.console.channel import BOT_NAME, INDENT, Channel, draw, message_number
 from commands.console.render import Drawn, Names, Renderer, emoji_char, emoji_name
-from commands.console.stack import Demo
+from commands.console.stack import ANSWER_TIMEOUT_SECONDS, Demo
 
 DEFAULT_WAIT_SECONDS = 60.0
 
@@ -75,6 +75,7 @@ class Console:
             "react": self._react,
             "break": self._break,
             "show": self._show,
+            "home": self._home,
         }
 
     # -- what the bot posts ----------------------------------------------------------------
@@ -207,6 +208,7 @@ class Console:
                 you=self.user.name,
                 people=", ".join(p.name for p in sample.PEOPLE),
                 wait=DEFAULT_WAIT_SECONDS,
+                answer=ANSWER_TIMEOUT_SECONDS,
             )
         )
 
@@ -251,6 +253,19 @@ class Console:
             drawn = [draw(s, edited=s.edits > 0) for s in self._channel.order]
         self.out.say("\n".join([messages.SHOW_HEADER.format(channel=sample.CHANNEL_NAME), *drawn]))
 
+    def _home(self, words: list[str], rest: str) -> None:
+        """The App Home tab as this user sees it: what the bot publishes with views.publish
+        when Slack tells it the tab was opened."""
+        before = self.demo.slack.views.get(self.user.user_id)
+        self._answered(self.demo.open_home(self.user.user_id))
+        view = self.demo.published_home(self.user.user_id, since=before)
+        if view is None:
+            self.out.say(messages.HOME_NOT_PUBLISHED.format(seconds=ANSWER_TIMEOUT_SECONDS))
+            return
+        drawn = self.renderer.blocks(view.get("blocks"), None)
+        lines = [INDENT + line for line in drawn.lines]
+        self.out.say("\n".join([messages.HOME_HEADER.format(you=self.user.name), *lines]))
+
     # -- clicks and reactions --------------------------------------------------------------
 
     def _click(self, words: list[str], rest: str) -> None:
@@ -259,6 +274,7 @@ class Console:
         if not label:
             self.out.say(messages.CLICK_USAGE)
             return
+        self.demo.wait_answered()
         with self._lock:
             found = self._channel.find_button(label, number)
         if isinstance(found, str):
@@ -285,6 +301,7 @@ class Console:
             self.out.say(messages.REACT_USAGE)
             return
         name = emoji_name(words[0])
+        self.demo.wait_answered()
         with self._lock:
             target = (
                 self._channel.numbered(number)

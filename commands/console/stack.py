@@ -44,6 +44,8 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 READY_TIMEOUT_SECONDS = 30.0
+ANSWER_TIMEOUT_SECONDS = 10.0
+"""How long a click or a reaction waits for the bot to answer what was typed before it."""
 SETTLED_CHECKS = 3
 """The bot counts as idle after this many idle checks in a row, 0.1 s apart: a request's
 ack returns a moment before its listener hands the work on."""
@@ -137,6 +139,32 @@ class Demo:
         )
         return self.send_to_slack_endpoint(body)
 
+    def open_home(self, user: str) -> httpx.Response:
+        """What Slack sends when ``user`` opens the app's Home tab: ``app_home_opened``."""
+        event = {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": f"D0{user[2:]}",
+            "tab": "home",
+            "event_ts": f"{time.time():.6f}",
+        }
+        body = slack_requests.event_body(
+            event, team=TEAM_ID, event_id=f"Ev{secrets.token_hex(6).upper()}", bot_user=BOT_USER_ID
+        )
+        return self.send_to_slack_endpoint(body)
+
+    def published_home(self, user: str, *, since: object) -> dict[str, Any] | None:
+        """The Home view published for ``user`` after ``since`` (the one shown before), once
+        the bot has published it; None if it did not within the answer timeout."""
+        deadline = time.monotonic() + ANSWER_TIMEOUT_SECONDS
+        pause = threading.Event()
+        while time.monotonic() < deadline:
+            view = self.slack.views.get(user)
+            if view is not None and view is not since:
+                return view
+            pause.wait(0.05)
+        return None
+
     def build_hook(self, build: BuildAnnouncement) -> httpx.Response:
         """What CI sends when a build is ready: the signed POST /hooks/build."""
         body = build.model_dump_json().encode()
@@ -164,13 +192,26 @@ class Demo:
             and self.bot.presenter.idle()
         )
 
+    def answered(self) -> bool:
+        """No request's work is left and Slack shows all the bot posted; rollouts may run on."""
+        return self.worker.idle() and self.bot.presenter.idle()
+
     def settle(self, timeout: float) -> bool:
         """Wait until the bot has finished what it was asked and Slack shows it; bounded."""
+        return self._calm(self.idle, timeout)
+
+    def wait_answered(self, timeout: float = ANSWER_TIMEOUT_SECONDS) -> bool:
+        """Wait until the bot has answered every request sent so far (a piped script types
+        faster than the bot posts, and the next line may act on that answer); bounded."""
+        return self._calm(self.answered, timeout)
+
+    @staticmethod
+    def _calm(check: Callable[[], bool], timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         calm = 0
         pause = threading.Event()
         while time.monotonic() < deadline:
-            calm = calm + 1 if self.idle() else 0
+            calm = calm + 1 if check() else 0
             if calm >= SETTLED_CHECKS:
                 return True
             pause.wait(0.1)

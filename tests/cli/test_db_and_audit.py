@@ -13,6 +13,7 @@ from commands.cli import main
 from storage.audit import append_event
 from storage.engine import make_engine
 from storage.models import AuditEventCreate
+from tests.storage.conftest import database_url, postgres_admin  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
@@ -66,7 +67,43 @@ def test_an_unreachable_database_is_a_clear_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("RELEASEBOT_DATABASE_URL", f"sqlite:///{tmp_path}/missing/dir/x.db")
-    assert main(["db", "upgrade"]) == 1
+    assert main(["db", "upgrade"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("releasebot: ")
+    assert "Traceback" not in err
+
+
+def test_a_postgresql_that_does_not_answer_is_a_sentence_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("RELEASEBOT_DATABASE_URL", "postgresql://postgres@127.0.0.1:9/releasebot")
+    for command in (["db", "upgrade"], ["audit", "verify"]):
+        assert main(command) == 2, command
+        err = capsys.readouterr().err
+        assert "cannot reach the database at postgresql+psycopg://postgres@127.0.0.1:9" in err
+        assert "check that the database is running" in err
+
+
+def test_verify_without_a_database_file_says_so_and_creates_none(
+    database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["audit", "verify"]) == 2
+    err = capsys.readouterr().err
+    assert f"there is no database file {database}, so nothing was checked" in err
+    assert "releasebot db upgrade" in err
+    assert not database.exists()
+
+
+def test_verify_on_a_database_never_migrated_says_what_to_run(
+    database_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    if database_url.startswith("sqlite"):
+        Path(database_url.removeprefix("sqlite:///")).touch()  # there, but empty
+    monkeypatch.setenv("RELEASEBOT_DATABASE_URL", database_url)
+    assert main(["audit", "verify"]) == 2
+    err = capsys.readouterr().err
+    assert "the database has no releasebot tables" in err
+    assert "Run `releasebot db upgrade` first" in err
     assert "Traceback" not in err

@@ -68,3 +68,28 @@ spec:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=15)
     assert code == 0
+
+
+def test_ctrl_c_stops_it_and_removes_the_kubeconfig_it_wrote(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "sim.kubeconfig"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "commands.cli", "sim", "--kubeconfig", str(kubeconfig)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("Simulated cluster serving at")
+        assert kubeconfig.exists()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, out + err
+    assert "Traceback" not in err, err
+    assert f"its kubeconfig {kubeconfig} is removed" in out
+    assert not kubeconfig.exists()

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from bot.slack import actions
 from bot.slack.standin.webapi import Message
 from commands.console.channel import Channel, draw, message_number
 from commands.console.render import Button, Drawn
 
+ACTION_IDS = {"Approve": actions.APPROVE, "Reject": actions.REJECT}
+
 
 def buttons(*labels: str) -> tuple[Button, ...]:
     return tuple(
-        Button(number=i, label=label, action_id=f"a.{label.lower()}", value="v", block_id="b")
+        Button(
+            number=i,
+            label=label,
+            action_id=ACTION_IDS.get(label, f"a.{label.lower()}"),
+            value="v",
+            block_id="b",
+        )
         for i, label in enumerate(labels, start=1)
     )
 
@@ -51,8 +60,14 @@ def test_what_cannot_be_clicked_says_what_can() -> None:
     channel = Channel()
     assert channel.find_button("approve", None) == (
         "No message has buttons right now. Buttons come with build announcements "
-        "(Deploy to …) and with requests that need approval."
+        "(Deploy to …) and with requests that need approval. Messages: none yet."
     )
+    post(channel, "0.9")
+    assert channel.find_button("approve", None) == (
+        "No message has buttons right now. Buttons come with build announcements "
+        "(Deploy to …) and with requests that need approval. Messages: #1 message 0.9."
+    )
+    channel = Channel()
     post(channel, "1.1", "Approve", "Reject")
     post(channel, "1.2")
     assert channel.find_button("merge", None) == (
@@ -67,17 +82,22 @@ def test_what_cannot_be_clicked_says_what_can() -> None:
     )
 
 
-def test_reactions_go_to_the_latest_request() -> None:
+def test_reactions_go_to_the_latest_request_and_nowhere_else() -> None:
     channel = Channel()
     assert isinstance(channel.latest_request(), str)
-    post(channel, "1.1")
+    post(channel, "1.1", "Deploy to production")  # a build announcement takes no votes
+    assert channel.latest_request() == (
+        "No message waits for approval, so a reaction would count for nothing. Messages: "
+        "#1 message 1.1. React on one of them with react <emoji> #n."
+    )
     post(channel, "1.2", "Approve", "Reject")
     post(channel, "1.3", thread="1.2")
     request = channel.latest_request()
     assert not isinstance(request, str) and request.number == 2
-    post(channel, "1.2")  # approved: no buttons any more
-    request = channel.latest_request()
-    assert not isinstance(request, str) and request.number == 2
+    post(channel, "1.2")  # approved: no buttons any more, so no vote counts there
+    refused = channel.latest_request()
+    assert isinstance(refused, str)
+    assert "Messages: #1 message 1.1; #2 message 1.2." in refused  # thread replies not listed
 
 
 def test_message_numbers_anywhere_in_the_words() -> None:

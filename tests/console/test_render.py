@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 
 from bot.slack import actions
 from bot.slack import blocks as kit
+from bot.slack import messages as slack_messages
 from bot.workflow.model import Actor, Progress, ReleaseView
-from commands.console.render import Names, Renderer, emoji_name
+from commands import messages as command_messages
+from commands.console.render import EMOJI, Names, Renderer, emoji_char, emoji_name
 from storage.models import ReleaseKind, ReleaseState
 
 NAMES = Names(
@@ -112,3 +115,25 @@ def test_typed_reactions_name_slack_emoji() -> None:
     assert emoji_name("❌") == "x"
     assert emoji_name("✔") == "heavy_check_mark"
     assert emoji_name("thumbsup") == "thumbsup"
+    assert emoji_name("👍") == "+1"
+
+
+def test_every_emoji_the_bot_writes_is_shown_as_the_character() -> None:
+    texts = [
+        value
+        for module in (slack_messages, command_messages)
+        for value in vars(module).values()
+        if isinstance(value, str)
+    ]
+    used = {name for text in texts for name in re.findall(r":([a-z0-9_+-]+):", text)}
+    assert "rotating_light" in used
+    assert used <= set(EMOJI), sorted(used - set(EMOJI))
+    r = Renderer(NAMES)
+    for text in texts:
+        assert not re.search(r":[a-z0-9_+-]+:", r.mrkdwn(text)), text
+
+
+def test_a_reaction_is_shown_as_a_person_typed_it() -> None:
+    assert emoji_char(emoji_name("👍")) == "👍"
+    assert emoji_char(emoji_name("🦄")) == "🦄"  # no name known: shown as typed, not :🦄:
+    assert emoji_char("partyparrot") == ":partyparrot:"  # a name with no character

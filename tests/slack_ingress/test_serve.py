@@ -26,8 +26,8 @@ def test_http_mode_without_a_signing_secret_does_not_start(
 ) -> None:
     assert main(["serve"]) == 1
     err = capsys.readouterr().err
-    assert "did not start in HTTP mode" in err
-    assert "SLACK_SIGNING_SECRET" in err
+    assert "did not start" in err
+    assert "SLACK_SIGNING_SECRET for HTTP mode" in err
 
 
 def test_socket_mode_without_a_bot_token_does_not_start(
@@ -37,8 +37,8 @@ def test_socket_mode_without_a_bot_token_does_not_start(
     slack_env.setenv("SLACK_APP_TOKEN", "xapp-1-A0RELEASE-1234-abcdef")
     assert main(["serve"]) == 1
     err = capsys.readouterr().err
-    assert "did not start in Socket Mode" in err
-    assert "SLACK_BOT_TOKEN" in err
+    assert "did not start" in err
+    assert "SLACK_BOT_TOKEN is not set" in err
 
 
 def test_the_web_client_retries_429_and_connection_errors() -> None:

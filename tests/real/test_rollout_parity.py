@@ -1,7 +1,8 @@
 """`kubectl rollout status` and the driver agree on both backends, the bounds hold on both.
 
-The same checks as tests/parity/, on a subset of its scenarios, with time passing by itself:
-on the real control plane this is the real deployment controller deciding every step.
+The same checks as tests/parity/, on all of its 60 rollout scenarios (replicas 1/3/7/10 by
+maxSurge by maxUnavailable in 0, 1, 25%, 50%, less 0/0), with time passing by itself: on the
+real control plane this is the real deployment controller deciding every step.
 """
 
 from __future__ import annotations
@@ -16,17 +17,13 @@ from bot.kube.models import RolloutEvent, RolloutFailed, RolloutSucceeded
 from bot.kube.sim.behaviour import PodBehaviour
 from bot.kube.status import rollout_status
 from tests.conftest import KUBECTL
+from tests.parity.test_rollout_status import SCENARIOS as PARITY_SCENARIOS
 from tests.real.backends import REPO, Backend
 from tests.real.watchlog import WatchLog
 
 pytestmark = pytest.mark.kubectl
 
-SCENARIOS: list[tuple[int, int | str, int | str]] = [
-    (3, 1, 0),
-    (4, "25%", "25%"),
-    (5, 0, 1),
-    (7, "50%", "50%"),
-]
+SCENARIOS: list[tuple[int, int | str, int | str]] = PARITY_SCENARIOS
 
 
 def rolled_out(backend: Backend, *, ready_after: float, **spec: Any) -> WatchLog:

@@ -234,8 +234,16 @@ def test_a_release_end_to_end_on_the_real_control_plane(bot: Bot) -> None:
         lambda: _latest(b, "staging", ReleaseState.SUCCEEDED, ReleaseKind.ROLLBACK),
         "the automatic rollback to succeed",
     )
-    failed = [r for r in b.releases("staging") if r.version == "1.0.2"]
-    assert [r.state for r in failed] == [ReleaseState.ROLLED_BACK]
+    # the failed release is marked rolled back right after its rollback succeeded
+    failed = b.until(
+        lambda: [
+            r
+            for r in b.releases("staging")
+            if r.version == "1.0.2" and r.state is ReleaseState.ROLLED_BACK
+        ],
+        "1.0.2 to be marked rolled back",
+    )
+    assert [r.version for r in b.releases("staging")].count("1.0.2") == 1
     assert "progress deadline" in (failed[0].error or "")
     assert b.image_in("staging").endswith(image(1).split("@")[1])
 
